@@ -1,0 +1,3 @@
+from ekslint.cli import main
+
+raise SystemExit(main())
