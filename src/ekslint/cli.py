@@ -1,0 +1,140 @@
+"""Command line: ``ekslint [options] PATH...`` and the ``rules``, ``rule``, ``schema`` and
+``diagnose`` commands. ``main(argv) -> int`` is what tests and the console script call."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from ekslint import __version__
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+COMMANDS = ("rules", "rule", "schema", "diagnose")
+FORMATS = ("text", "json", "sarif", "github")
+
+
+def lint_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ekslint",
+        description="Find and fix image-pull failures in Kubernetes manifests for Tencent Cloud "
+        "EKS (and other serverless-container platforms), offline.",
+        epilog="Other commands: 'ekslint rules', 'ekslint rule ID', 'ekslint schema', "
+        "'ekslint diagnose TEXT'. Exit codes: 0 clean, 1 findings, 2 usage/config error or "
+        "unreadable input.",
+    )
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="files or folders to lint ('-' for stdin; default: .)")
+    parser.add_argument("--version", action="version", version=f"ekslint {__version__}")
+    out = parser.add_argument_group("output")
+    out.add_argument("--format", choices=FORMATS, default="text")
+    out.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
+    out.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    out.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings remain")
+    out.add_argument("--show-settings", action="store_true",
+                     help="print the effective settings and where each came from, then exit")
+    fix = parser.add_argument_group("fixing")
+    fix.add_argument("--fix", action="store_true", help="apply safe fixes in place")
+    fix.add_argument("--unsafe-fixes", action="store_true", help="also apply unsafe fixes")
+    fix.add_argument("--diff", action="store_true",
+                     help="print the fixes as a unified diff and write nothing")
+    conf = parser.add_argument_group("configuration")
+    conf.add_argument("--config", metavar="PATH", help="config file (default: search upwards)")
+    conf.add_argument("--isolated", action="store_true", help="ignore config files")
+    conf.add_argument("--platform", help="rule pack: tencent-eks (default), aliyun-eci, huawei-cci")
+    conf.add_argument("--http-registry", action="append", default=[], metavar="HOST",
+                      help="declare a registry that serves plain HTTP (repeatable)")
+    conf.add_argument("--insecure-registry", action="append", default=[], metavar="HOST",
+                      help="declare a registry with a self-signed certificate (repeatable)")
+    conf.add_argument("--trusted-registry", action="append", default=[], metavar="HOST",
+                      help="declare a registry with a trusted certificate (repeatable)")
+    conf.add_argument("--select", metavar="IDS", help="comma-separated rule IDs, prefixes, names")
+    conf.add_argument("--ignore", metavar="IDS", help="comma-separated rule IDs, prefixes, names")
+    conf.add_argument("--stdin-filename", metavar="NAME", help="name for '-' in reports")
+    conf.add_argument("--jobs", "-j", type=int, default=0,
+                      help="worker processes (default: automatic, 1 for small inputs)")
+    return parser
+
+
+def main(argv: list[str] | None = None, stdout: TextIO | None = None,
+         stderr: TextIO | None = None) -> int:
+    args_list = sys.argv[1:] if argv is None else list(argv)
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    try:
+        if args_list and args_list[0] in COMMANDS:
+            return _command(args_list[0], args_list[1:], out, err)
+        return _lint(args_list, out, err)
+    except KeyboardInterrupt:
+        err.write("ekslint: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return EXIT_CLEAN
+
+
+def _command(name: str, rest: list[str], out: TextIO, err: TextIO) -> int:
+    if name == "diagnose":
+        from ekslint import diagnose
+
+        return diagnose.main(rest, sys.stdin, out)
+    from ekslint import docs
+
+    if name == "rules":
+        return docs.rules_command(rest, out, err)
+    if name == "rule":
+        return docs.rule_command(rest, out, err)
+    return docs.schema_command(rest, out, err)
+
+
+def build_settings(args: argparse.Namespace, err: TextIO):  # type: ignore[no-untyped-def]
+    from ekslint.config import ConfigError, apply_config, find_config, load_config, validate
+    from ekslint.settings import Settings
+
+    settings = Settings()
+    for key in ("platform", "select", "ignore"):
+        settings.origins[key] = "default"
+    path = None
+    if args.config:
+        path = Path(args.config)
+        if not path.is_file():
+            raise ConfigError(f"{args.config}: config file not found")
+    elif not args.isolated:
+        path = find_config(Path.cwd())
+    if path is not None:
+        data, node = load_config(path)
+        validate(data, path, node)
+        apply_config(settings, data, str(path))
+        settings.config_path = str(path)
+    if args.platform:
+        settings.platform = args.platform
+        settings.origins["platform"] = "--platform"
+    for flag, protocol in (("http_registry", "http"), ("insecure_registry", "https-self-signed"),
+                           ("trusted_registry", "https")):
+        for host in getattr(args, flag):
+            settings.declare(host, protocol, "--" + flag.replace("_", "-"))
+    for flag in ("select", "ignore"):
+        value = getattr(args, flag)
+        if value:
+            setattr(settings, flag, [w.strip() for w in value.split(",") if w.strip()])
+            settings.origins[flag] = f"--{flag}"
+    return settings
+
+
+def _lint(argv: list[str], out: TextIO, err: TextIO) -> int:
+    parser = lint_parser()
+    args = parser.parse_args(argv)
+    from ekslint.config import ConfigError
+    from ekslint.rulepack import RuleDataError
+
+    try:
+        settings = build_settings(args, err)
+        from ekslint.run import Run
+
+        run = Run(settings, args)
+    except (ConfigError, RuleDataError) as exc:
+        err.write(f"ekslint: {exc}\n")
+        return EXIT_ERROR
+    if args.show_settings:
+        return run.show_settings(out)
+    return run.execute(out, err)

@@ -1,0 +1,60 @@
+"""What a check sees besides its subject: settings, platform, the chunk's text, and how to
+build findings and fixes at exact positions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from ekslint.edits import Chunk
+from ekslint.inventory import Inventory
+from ekslint.problems import Edit, Finding, Fix, ObjectRef
+from ekslint.registries import RegistryCatalog
+from ekslint.rulepack import Platform, Rule
+from ekslint.settings import Settings
+from ekslint.yamlnodes import Node
+
+Deferred = Callable[[Inventory], Iterable[Finding]]
+
+
+@dataclass(slots=True)
+class Context:
+    settings: Settings
+    platform: Platform
+    catalog: RegistryCatalog
+    path: str
+    chunk: Chunk
+    chunk_index: int
+    first_line: int
+    source: str | None
+    deferred: list[Deferred] = field(default_factory=list)
+
+    def finding(
+        self,
+        rule: Rule,
+        node: Node,
+        message: str,
+        *,
+        obj: ObjectRef | None,
+        container: str | None = None,
+        fix: Fix | None = None,
+        line_offset: int = 0,
+        column_offset: int = 0,
+    ) -> Finding:
+        mark = node.start_mark
+        return Finding(
+            rule=rule.id,
+            message=message,
+            path=self.path,
+            line=self.first_line + mark.line + line_offset + 1,
+            column=mark.column + column_offset + 1,
+            object=obj,
+            container=container,
+            source=self.source,
+            fix=fix,
+            chunk=self.chunk_index,
+        )
+
+    def fix(self, rule: Rule, description: str, *edits: Edit, unsafe: bool = False) -> Fix:
+        applicability = "unsafe" if unsafe or rule.fix_safety == "unsafe" else "safe"
+        return Fix(applicability, description, tuple(edits))

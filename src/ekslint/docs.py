@@ -1,0 +1,100 @@
+"""``ekslint rules``, ``ekslint rule ID`` and ``ekslint schema``: documentation from the data."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import TextIO
+
+from ekslint.data import rules_dir
+from ekslint.rulepack import Rule, available_platforms, load_platform
+
+
+def fix_safety_text(rule: Rule) -> str:
+    if not rule.fix_available:
+        return "No automatic fix."
+    kind = {
+        "safe": "Safe fix, applied by --fix.",
+        "unsafe": "Unsafe fix, applied only with --fix --unsafe-fixes.",
+        "conditional": "Safe fix when the conditions below hold, applied by --fix; otherwise none.",
+    }.get(rule.fix_safety or "safe", "")
+    return f"{kind} {rule.fix_description}".strip()
+
+
+def explain(rule: Rule) -> str:
+    lines = [
+        f"{rule.id} ({rule.name}) [{rule.severity}]",
+        "",
+        "What it does",
+        f"  {rule.summary}",
+        "",
+        "Why is this bad?",
+        *(f"  {line}" for line in rule.rationale.splitlines()),
+        "",
+        "How to fix it",
+        f"  {rule.remediation}",
+        "",
+        "Fix safety",
+        f"  {fix_safety_text(rule)}",
+    ]
+    if rule.examples.get("fail"):
+        lines += ["", "Example (reported)", *(f"  {x}" for x in rule.examples["fail"].splitlines())]
+    if rule.examples.get("pass"):
+        lines += ["", "Use instead", *(f"  {x}" for x in rule.examples["pass"].splitlines())]
+    return "\n".join(lines) + "\n"
+
+
+def _platform_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--platform", default="tencent-eks", choices=available_platforms())
+
+
+def rules_command(argv: list[str], out: TextIO, err: TextIO) -> int:
+    parser = argparse.ArgumentParser(prog="ekslint rules", description="List the rules.")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    _platform_arg(parser)
+    args = parser.parse_args(argv)
+    platform = load_platform(args.platform)
+    if args.format == "json":
+        json.dump(
+            [
+                {"id": r.id, "name": r.name, "severity": r.severity, "summary": r.summary,
+                 "fix": {"available": r.fix_available, "safety": r.fix_safety}}
+                for r in platform.rules.values()
+            ],
+            out,
+            indent=2,
+        )
+        out.write("\n")
+        return 0
+    for rule in platform.rules.values():
+        fix = {"safe": "fix", "unsafe": "unsafe fix", "conditional": "fix*"}.get(
+            rule.fix_safety or "", ""
+        ) if rule.fix_available else ""
+        out.write(f"{rule.id}  {rule.name:36} {rule.severity:8} {fix:10} {rule.summary}\n")
+    return 0
+
+
+def rule_command(argv: list[str], out: TextIO, err: TextIO) -> int:
+    parser = argparse.ArgumentParser(prog="ekslint rule", description="Explain one rule.")
+    parser.add_argument("rule", help="rule ID or name, e.g. EKS003 or annotation-missing-port")
+    _platform_arg(parser)
+    args = parser.parse_args(argv)
+    for name in [args.platform, *available_platforms()]:
+        rule = load_platform(name).rule_by_name_or_id(args.rule.upper()) or load_platform(
+            name
+        ).rule_by_name_or_id(args.rule)
+        if rule is not None:
+            out.write(explain(rule))
+            return 0
+    err.write(f"ekslint: unknown rule {args.rule!r}; 'ekslint rules' lists them\n")
+    return 2
+
+
+def schema_command(argv: list[str], out: TextIO, err: TextIO) -> int:
+    parser = argparse.ArgumentParser(
+        prog="ekslint schema", description="Print a JSON Schema (for editors and CI)."
+    )
+    parser.add_argument("which", nargs="?", default="config", choices=("config", "rule", "platform"))
+    args = parser.parse_args(argv)
+    out.write((rules_dir() / "schema" / f"{args.which}.schema.json").read_text(encoding="utf-8"))
+    return 0

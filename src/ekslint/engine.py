@@ -1,0 +1,297 @@
+"""The pipeline: read inputs -> find pod templates -> run rules -> collect findings.
+
+Documents are processed one at a time and dropped; what later documents may change (a
+ServiceAccount's pull secrets, cluster-wide annotation defaults) is settled at the end through
+the deferred findings the checks leave.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+import yaml
+
+from ekslint import read
+from ekslint.checks import CHECKS, load_all
+from ekslint.checks.metadata import ObjectView
+from ekslint.context import Context, Deferred
+from ekslint.edits import Chunk as EditableChunk
+from ekslint.inventory import Inventory, SecretInfo, docker_config_registries
+from ekslint.kube import KubeObject, is_core, is_foreign, iter_objects, pod_templates
+from ekslint.pods import build_pod
+from ekslint.problems import Finding, InputError, NodeProblem, Note
+from ekslint.registries import RegistryCatalog
+from ekslint.rulepack import Platform, Rule, load_platform
+from ekslint.selection import RuleSelection
+from ekslint.settings import Settings
+from ekslint.suppress import OBJECT_ANNOTATION, Suppressions
+from ekslint.yamlnodes import (
+    MappingNode,
+    ScalarNode,
+    SequenceNode,
+    compose_documents,
+    get,
+    scalar_text,
+)
+
+_SOURCE = re.compile(r"^# Source: (.+?)[ \t]*\r?$", re.MULTILINE)
+_HELM_TEMPLATE = re.compile(
+    r"\{\{-?\s*(?:\.Values|\.Release|\.Chart|\.Capabilities|\.Files|\.Template|include\s|"
+    r"template\s|toYaml|tpl\s|\$\.Values|-\s*end\s*-?\}\}|end\s*\}\}|if\s|range\s|with\s|define\s)"
+)
+_ALIAS = re.compile(r"(?:^|[\s\[{,:-])\*[^\s,\]}]")
+MAX_ALIAS_EXPANSION = 1_000_000
+
+
+@dataclass(slots=True)
+class FileResult:
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    chunks: dict[int, tuple[int, str]] = field(default_factory=dict)  # kept when fixing
+    suppressions: Suppressions | None = None
+
+
+class Linter:
+    """Lints inputs under one set of settings. Create once per run."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.platform: Platform = load_platform(settings.platform)
+        self.catalog = RegistryCatalog()
+        self.selection = RuleSelection(self.platform, settings)
+        checks = load_all()
+        self.pod_rules: list[Rule] = []
+        self.object_rules: list[Rule] = []
+        for rule in self.platform.rules.values():
+            if rule.check not in checks:
+                raise KeyError(f"rule {rule.id} names unknown check {rule.check!r}")
+            if self.selection.enabled(rule.id):
+                (self.object_rules if rule.scope == "object" else self.pod_rules).append(rule)
+        self.inventory = Inventory()
+        self.deferred: list[tuple[FileResult, Deferred]] = []
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def lint_file(self, path: str, display: str | None = None, keep_text: bool = False) -> FileResult:
+        name = display or path
+        result = FileResult(name)
+        try:
+            stream = read.open_input(path)
+        except OSError as exc:
+            result.errors.append(InputError(name, 0, 0, f"cannot read: {exc.strerror or exc}"))
+            return result
+        try:
+            self.lint_stream(stream, result, keep_text)
+        except OSError as exc:
+            result.errors.append(InputError(name, 0, 0, f"cannot read: {exc.strerror or exc}"))
+        finally:
+            if path != "-":
+                stream.close()
+        return result
+
+    def lint_stream(self, stream: Iterable[bytes], result: FileResult, keep_text: bool) -> None:
+        suppressions = Suppressions(result.path, self.platform)
+        result.suppressions = suppressions
+        for chunk in read.iter_chunks(stream, result.path):  # type: ignore[arg-type]
+            if isinstance(chunk, InputError):
+                result.errors.append(chunk)
+                continue
+            if keep_text:
+                result.chunks[chunk.index] = (chunk.first_line, chunk.text)
+            if "ekslint" in chunk.text:
+                suppressions.scan(chunk.text, chunk.first_line)
+            if _HELM_TEMPLATE.search(chunk.text):
+                result.notes.append(
+                    Note(result.path, "raw Helm template (has {{ }} actions): skipped; lint the "
+                         "rendered output instead (helm template . | ekslint -)")
+                )
+                result.chunks.clear()
+                return
+            findings = self.lint_chunk(chunk.index, chunk.first_line, chunk.text, result)
+            result.findings.extend(findings)
+
+    def lint_chunk(
+        self, index: int, first_line: int, text: str, result: FileResult
+    ) -> list[Finding]:
+        """Findings of one document chunk (deferred ones are queued on the linter)."""
+        source_match = _SOURCE.search(text)
+        ctx = Context(
+            self.settings,
+            self.platform,
+            self.catalog,
+            result.path,
+            EditableChunk(text),
+            index,
+            first_line,
+            source_match.group(1) if source_match else None,
+        )
+        findings: list[Finding] = []
+        try:
+            for root in compose_documents(text):
+                if root is None:
+                    continue
+                if not isinstance(root, MappingNode):
+                    kind = "a list" if isinstance(root, SequenceNode) else "a scalar"
+                    mark = root.start_mark
+                    result.errors.append(InputError(
+                        result.path, first_line + mark.line + 1, mark.column + 1,
+                        f"document is {kind}, not a Kubernetes object (a mapping)",
+                    ))
+                    continue
+                if "*" in text and _ALIAS.search(text):
+                    _check_alias_expansion(root)
+                for obj in iter_objects(root):
+                    findings.extend(self._lint_object(obj, ctx, result))
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line, column = (mark.line, mark.column) if mark else (0, 0)
+            problem = exc.problem or exc.context or "invalid YAML"
+            if exc.context and exc.problem:
+                problem = f"{exc.problem} ({exc.context})"
+            result.errors.append(
+                InputError(result.path, first_line + line + 1, column + 1, f"invalid YAML: {problem}")
+            )
+            return findings
+        except yaml.YAMLError as exc:  # reader errors (control characters, ...)
+            result.errors.append(InputError(result.path, first_line + 1, 1, f"invalid YAML: {exc}"))
+            return findings
+        except NodeProblem as exc:
+            result.errors.append(
+                InputError(result.path, first_line + exc.line + 1, exc.column + 1, exc.message)
+            )
+            return findings
+        except RecursionError:
+            result.errors.append(
+                InputError(result.path, first_line + 1, 1, "document is nested too deeply")
+            )
+            return findings
+        self.deferred.extend((result, d) for d in ctx.deferred)
+        return findings
+
+    def _lint_object(self, obj: KubeObject, ctx: Context, result: FileResult) -> Iterator[Finding]:
+        self._take_inventory(obj)
+        if is_foreign(obj):
+            result.notes.append(Note(result.path, f"{obj.ref.describe()} ({obj.api_version}) "
+                                     "exists only on another platform: not checked"))
+            return
+        self._object_suppressions(obj, ctx, result)
+        pods = []
+        for template in pod_templates(obj):
+            try:
+                pods.append(build_pod(template, self.platform))
+            except NodeProblem as exc:
+                if is_core(obj):
+                    raise
+                line = ctx.first_line + exc.line + 1
+                result.notes.append(Note(
+                    result.path,
+                    f"line {line}: {obj.ref.describe()}: {exc.message}; not read as a pod template",
+                ))
+        for pod in pods:
+            for rule in self.pod_rules:
+                found = CHECKS[rule.check](rule, pod, ctx)
+                if found:
+                    yield from found
+        if self.object_rules:
+            view = ObjectView(obj, pods)
+            for rule in self.object_rules:
+                found = CHECKS[rule.check](rule, view, ctx)
+                if found:
+                    yield from found
+
+    def _object_suppressions(self, obj: KubeObject, ctx: Context, result: FileResult) -> None:
+        """``ekslint.io/ignore`` on the object or on any of its pod templates."""
+        if result.suppressions is None:
+            return
+        candidates = [obj.metadata] + [t.metadata for t in pod_templates(obj)]
+        for metadata in candidates:
+            value = get(metadata, "annotations", OBJECT_ANNOTATION)
+            if isinstance(value, ScalarNode):
+                ids = [w.strip() for w in str(value.value).split(",") if w.strip()]
+                mark = value.start_mark
+                result.suppressions.add_object(
+                    obj.ref, ids, ctx.first_line + mark.line + 1, mark.column + 1
+                )
+
+    def _take_inventory(self, obj: KubeObject) -> None:
+        key = (obj.namespace, obj.name or "")
+        if obj.kind == "ServiceAccount":
+            secrets = get(obj.node, "imagePullSecrets")
+            names: list[str] = []
+            if isinstance(secrets, SequenceNode):
+                for item in secrets.value:
+                    name = scalar_text(get(item, "name"))
+                    if name:
+                        names.append(name)
+            self.inventory.service_accounts[key] = names
+        elif obj.kind == "Secret" and obj.api_version == "v1":
+            kind = scalar_text(get(obj.node, "type")) or "Opaque"
+            registries = None
+            for section, encoded in (("data", True), ("stringData", False)):
+                for data_key in (".dockerconfigjson", ".dockercfg"):
+                    value = get(obj.node, section, data_key)
+                    if isinstance(value, ScalarNode) and registries is None:
+                        registries = docker_config_registries(str(value.value), encoded)
+            self.inventory.secrets[key] = SecretInfo(kind, registries)
+
+    # -- after all inputs -------------------------------------------------------------------
+
+    def resolve_deferred(self) -> None:
+        for result, resolve in self.deferred:
+            result.findings.extend(resolve(self.inventory))
+        self.deferred.clear()
+
+    def finish(self, result: FileResult) -> None:
+        """Drop suppressed and deselected findings, dedupe, sort."""
+        seen: set[tuple[str, int, int, str]] = set()
+        kept: list[Finding] = []
+        for finding in sorted(result.findings, key=Finding.sort_key):
+            key = (finding.rule, finding.line, finding.column, finding.message)
+            if key in seen:
+                continue
+            seen.add(key)
+            if not self.selection.enabled_for(finding.rule, result.path):
+                continue
+            if result.suppressions is not None and result.suppressions.suppresses(finding):
+                continue
+            kept.append(finding)
+        if result.suppressions is not None:
+            kept.extend(result.suppressions.problems(self.selection))
+            kept.sort(key=Finding.sort_key)
+        result.findings = kept
+
+    def severity(self, rule_id: str) -> str:
+        return self.selection.severity(rule_id)
+
+
+def _check_alias_expansion(root: object) -> None:
+    """Reject a document whose aliases would expand into a huge tree ("billion laughs")."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[object, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if id(node) in sizes:
+            continue
+        children: list[object] = []
+        if isinstance(node, MappingNode):
+            children = [n for pair in node.value for n in pair]
+        elif isinstance(node, SequenceNode):
+            children = list(node.value)
+        if done:
+            total = 1 + sum(sizes.get(id(c), 1) for c in children)
+            sizes[id(node)] = total
+            if total > MAX_ALIAS_EXPANSION:
+                mark = node.start_mark  # type: ignore[attr-defined]
+                raise NodeProblem(
+                    f"aliases here expand to more than {MAX_ALIAS_EXPANSION:,} nodes "
+                    "(an alias bomb?); refusing to read the document",
+                    mark.line,
+                    mark.column,
+                )
+            continue
+        stack.append((node, True))
+        stack.extend((c, False) for c in children if id(c) not in sizes)

@@ -1,0 +1,133 @@
+"""Image references, parsed the way the container runtime parses them.
+
+Follows distribution/reference (``ParseNormalizedNamed`` and ``splitDockerDomain``): the first
+``/``-separated component is a registry host only if it contains ``.`` or ``:``, is ``localhost``,
+or has upper-case letters; anything else is a Docker Hub repository. Getting this wrong is the
+whole point of EKS017: ``harbor/ns/app`` is pulled from Docker Hub.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+DOCKER_HUB = "docker.io"
+_HUB_ALIASES = frozenset({"index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"})
+
+# distribution/reference grammar, in Python regex form.
+_ALNUM = r"[a-z0-9]+"
+_SEPARATOR = r"(?:[._]|__|[-]+)"
+_PATH_COMPONENT = rf"{_ALNUM}(?:{_SEPARATOR}{_ALNUM})*"
+_PATH_RE = re.compile(rf"{_PATH_COMPONENT}(?:/{_PATH_COMPONENT})*")
+_DOMAIN_COMPONENT = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
+_HOST = rf"(?:{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*|\[[a-fA-F0-9:]+\])"
+_DOMAIN_RE = re.compile(rf"{_HOST}(?::[0-9]+)?")
+_TAG_RE = re.compile(r"[\w][\w.-]{0,127}")
+_DIGEST_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}")
+_PLACEHOLDER_RE = re.compile(r"\$\{[^}]*\}?|\$\([^)]*\)?|\{\{.*?(?:\}\}|$)|\$[A-Z_][A-Z0-9_]*")
+_MAX_NAME_LENGTH = 255
+
+
+@dataclass(frozen=True, slots=True)
+class ImageRef:
+    """A parsed image reference. ``registry`` is ``host[:port]`` as the runtime contacts it."""
+
+    registry: str
+    repository: str
+    tag: str | None
+    digest: str | None
+    explicit_registry: bool  # False when the registry was implied (Docker Hub)
+
+    @property
+    def host(self) -> str:
+        return split_host_port(self.registry)[0]
+
+    @property
+    def port(self) -> str | None:
+        return split_host_port(self.registry)[1]
+
+
+class InvalidImage(ValueError):
+    """Why an image string is not a reference the runtime can pull."""
+
+    def __init__(self, reason: str, *, placeholder: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.placeholder = placeholder
+
+
+def split_host_port(registry: str) -> tuple[str, str | None]:
+    """``host:port`` -> (host, port); bracketed IPv6 keeps its brackets."""
+    if registry.startswith("["):
+        end = registry.find("]")
+        rest = registry[end + 1 :]
+        return registry[: end + 1], (rest[1:] if rest.startswith(":") else None)
+    host, sep, port = registry.rpartition(":")
+    if sep and port.isdigit():
+        return host, port
+    return registry, None
+
+
+def normalize_registry(registry: str) -> str:
+    """Canonical form used for comparisons: lower-case host, Docker Hub aliases folded."""
+    host, port = split_host_port(registry.strip())
+    host = host.lower()
+    if host in _HUB_ALIASES and port is None:
+        host = DOCKER_HUB
+    return f"{host}:{port}" if port else host
+
+
+def looks_like_registry_host(component: str) -> bool:
+    """splitDockerDomain's test for the first path component."""
+    return (
+        "." in component
+        or ":" in component
+        or component == "localhost"
+        or component != component.lower()
+    )
+
+
+def parse_image(text: str) -> ImageRef:
+    """Parse ``text`` as a container image reference or raise :class:`InvalidImage`."""
+    if not text or not text.strip():
+        raise InvalidImage("image is empty")
+    placeholder = _PLACEHOLDER_RE.search(text)
+    if placeholder:
+        raise InvalidImage(
+            f"image contains an unresolved placeholder {placeholder.group(0)!r}", placeholder=True
+        )
+    if text != text.strip() or any(c.isspace() for c in text):
+        raise InvalidImage("image contains white space")
+
+    name, digest = text, None
+    if "@" in name:
+        name, _, digest = name.partition("@")
+        if not _DIGEST_RE.fullmatch(digest):
+            raise InvalidImage(f"invalid digest {digest!r}")
+    registry, remainder, explicit = _split_registry(name)
+    tag = None
+    last_slash = remainder.rfind("/")
+    colon = remainder.rfind(":")
+    if colon > last_slash:
+        remainder, tag = remainder[:colon], remainder[colon + 1 :]
+        if not _TAG_RE.fullmatch(tag):
+            raise InvalidImage(f"invalid tag {tag!r}")
+    if explicit and not _DOMAIN_RE.fullmatch(registry):
+        raise InvalidImage(f"invalid registry host {registry!r}")
+    if remainder != remainder.lower() and _PATH_RE.fullmatch(remainder.lower()):
+        raise InvalidImage(f"repository name must be lowercase: {remainder!r}")
+    if not _PATH_RE.fullmatch(remainder):
+        raise InvalidImage(f"invalid repository name {remainder!r}")
+    if len(registry) + 1 + len(remainder) > _MAX_NAME_LENGTH:
+        raise InvalidImage(f"repository name longer than {_MAX_NAME_LENGTH} characters")
+    registry = normalize_registry(registry)
+    if registry == DOCKER_HUB and "/" not in remainder:
+        remainder = f"library/{remainder}"
+    return ImageRef(registry, remainder, tag, digest, explicit)
+
+
+def _split_registry(name: str) -> tuple[str, str, bool]:
+    first, slash, rest = name.partition("/")
+    if slash and looks_like_registry_host(first):
+        return first, rest, True
+    return DOCKER_HUB, name, False

@@ -1,0 +1,128 @@
+"""The value of a registry annotation: ``host[:port],host[:port]`` or ``all``.
+
+Parsing is lenient on purpose: a value written with the wrong separator still names its
+registries, so coverage is judged on what the user meant and the separator is reported once
+(EKS004) instead of also reporting every registry as missing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ekslint.images import normalize_registry
+
+ALL = "all"
+# Anything but a plain ASCII comma that people use to separate list items.
+_BAD_SEPARATORS = {";": "';'", "，": "full-width '，'", "、": "'、'", "|": "'|'", "\n": "newline"}
+_SPLIT = re.compile(r"[,;，、|\s]+")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+@dataclass(frozen=True, slots=True)
+class ListSyntax:
+    """What a platform accepts in the value (see the platform files in ``rules/``)."""
+
+    scheme_allowed: bool = False
+    max_entries: int | None = None
+    all_allowed: bool = True
+
+
+@dataclass(slots=True)
+class Entry:
+    raw: str  # as written, without surrounding blanks
+    registry: str  # normalised ``host[:port]`` (lower-case host), or "" when empty
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def cleaned(self) -> str:
+        """The entry as it should be written."""
+        return self.registry
+
+
+@dataclass(slots=True)
+class RegistryList:
+    value: str
+    entries: list[Entry]
+    bad_separators: list[str]
+    blanks: bool  # blanks around entries or commas
+    empty_entries: int
+
+    @property
+    def is_all(self) -> bool:
+        return any(e.registry == ALL for e in self.entries)
+
+    @property
+    def registries(self) -> list[str]:
+        """Normalised registries named by the value (``all`` excluded), in order, unique."""
+        seen: dict[str, None] = {}
+        for entry in self.entries:
+            if entry.registry and entry.registry != ALL:
+                seen.setdefault(entry.registry, None)
+        return list(seen)
+
+    def normalised(self) -> str:
+        """The value rewritten: comma-separated, cleaned entries, no duplicates."""
+        if self.is_all:
+            return ALL
+        return ",".join(self.registries)
+
+    def malformed(self) -> list[str]:
+        """Descriptions of every EKS005 problem in the value."""
+        problems: list[str] = []
+        if self.blanks:
+            problems.append("blanks around entries")
+        if self.empty_entries:
+            problems.append("empty entries")
+        seen: set[str] = set()
+        for entry in self.entries:
+            problems.extend(f"{entry.raw!r}: {p}" for p in entry.problems)
+            if entry.registry and entry.registry in seen:
+                problems.append(f"{entry.raw!r} is listed twice")
+            seen.add(entry.registry)
+        if self.is_all and len([e for e in self.entries if e.registry]) > 1:
+            problems.append("'all' mixed with registry addresses")
+        return problems
+
+
+def parse_registry_list(value: str, syntax: ListSyntax = ListSyntax()) -> RegistryList:
+    bad = [label for char, label in _BAD_SEPARATORS.items() if char in value.strip()]
+    stripped = value.strip()
+    if re.search(r"[^\s,;，、|][ \t]+[^\s,;，、|]", stripped):
+        bad.append("spaces")
+    blanks = value != stripped or bool(re.search(r"[ \t]+,|,[ \t]+", stripped))
+    pieces = _SPLIT.split(stripped) if stripped else []
+    # Empty entries only count between commas (other separators are EKS004's business).
+    comma_pieces = [p.strip() for p in stripped.split(",")] if stripped else []
+    empty = sum(1 for p in comma_pieces if not p) if not bad else 0
+    entries = [_entry(piece, syntax) for piece in pieces if piece]
+    return RegistryList(value, entries, bad, blanks, empty)
+
+
+def _entry(raw: str, syntax: ListSyntax) -> Entry:
+    problems: list[str] = []
+    text = raw
+    if text.lower() == ALL:
+        if text != ALL:
+            problems.append(f"write 'all' in lower case, not {text!r}")
+        return Entry(raw, ALL, problems)
+    scheme = _SCHEME.match(text)
+    if scheme:
+        if not syntax.scheme_allowed:
+            problems.append(f"remove the scheme {scheme.group(0)!r}")
+        text = text[scheme.end() :]
+    if "/" in text:
+        host, _, rest = text.partition("/")
+        if rest:
+            problems.append("only the registry host[:port] belongs here, not a path or image")
+        else:
+            problems.append("remove the trailing '/'")
+        text = host
+    if not text:
+        return Entry(raw, "", problems or ["empty entry"])
+    return Entry(raw, normalize_registry(text), problems)
+
+
+def covers(value: RegistryList, registry: str) -> bool:
+    """Does the annotation value make the runtime apply to ``registry`` (``host[:port]``)?"""
+    return value.is_all or registry in value.registries

@@ -1,0 +1,141 @@
+"""One lint (or fix) run over the inputs: discovery, linting, fixing, reporting, exit code."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import TextIO
+
+from ekslint import read
+from ekslint.config import ConfigError
+from ekslint.engine import FileResult, Linter
+from ekslint.report import RunReport, write_json, write_text
+from ekslint.settings import Settings
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class Run:
+    def __init__(self, settings: Settings, args: argparse.Namespace) -> None:
+        self.settings = settings
+        self.args = args
+        self.linter = Linter(settings)
+        unknown = [
+            word
+            for word in [*settings.select, *settings.ignore, *settings.severity,
+                         *(w for ws in settings.per_file_ignores.values() for w in ws)]
+            if not self.linter.selection.known(word)
+        ]
+        if unknown:
+            raise ConfigError(
+                f"unknown rule selector {unknown[0]!r} (select/ignore/severity take rule IDs, "
+                "ID prefixes such as EKS0, or rule names; 'ekslint rules' lists them)"
+            )
+        self.fixing = bool(args.fix or args.diff)
+
+    def show_settings(self, out: TextIO) -> int:
+        document = {
+            "config": self.settings.config_path,
+            "settings": self.settings.as_dict(),
+            "origins": dict(sorted(self.settings.origins.items())),
+            "rules": {
+                rule_id: {"enabled": self.linter.selection.enabled(rule_id),
+                          "severity": self.linter.selection.severity(rule_id)}
+                for rule_id in self.linter.platform.rules
+            },
+        }
+        json.dump(document, out, indent=2)
+        out.write("\n")
+        return EXIT_CLEAN
+
+    def execute(self, out: TextIO, err: TextIO) -> int:
+        args = self.args
+        paths = args.paths or ["."]
+        results: list[FileResult] = []
+        inputs: list[str] = []
+        for path in read.discover(paths, self.settings.exclude):
+            inputs.append(path)
+            display = (args.stdin_filename or "<stdin>") if path == "-" else path
+            results.append(self.linter.lint_file(path, display, keep_text=self.fixing))
+        self.linter.resolve_deferred()
+        for result in results:
+            self.linter.finish(result)
+
+        report = RunReport(
+            self.linter.platform,
+            {rule_id: self.linter.severity(rule_id) for rule_id in self.linter.platform.rules},
+            files=len(results),
+            fix_mode=bool(args.fix),
+            unsafe_fixes=bool(args.unsafe_fixes),
+        )
+        fixed_stream: str | None = None
+        diff_text = ""
+        if self.fixing:
+            from ekslint.fixer import Fixer
+
+            fixer = Fixer(self.linter, unsafe=bool(args.unsafe_fixes), write=not args.diff)
+            for path, result in zip(inputs, results, strict=True):
+                outcome = fixer.fix(path, result)
+                report.fixed.extend(outcome.fixed)
+                if outcome.error is not None:
+                    result.errors.append(outcome.error)
+                if path == "-" and not args.diff:
+                    fixed_stream = outcome.text
+                diff_text += outcome.diff
+        for result in results:
+            report.findings.extend(result.findings)
+            report.errors.extend(result.errors)
+            report.notes.extend(result.notes)
+
+        # With a stream being fixed, stdout carries the manifests and the report goes to stderr;
+        # with --diff, stdout carries the diff.
+        report_out = out
+        if fixed_stream is not None or args.diff:
+            report_out = err
+        if fixed_stream is not None:
+            out.write(fixed_stream)
+        if args.diff:
+            out.write(diff_text)
+        target = report_out
+        handle = None
+        if args.output:
+            try:
+                handle = open(args.output, "w", encoding="utf-8")  # noqa: SIM115
+            except OSError as exc:
+                err.write(f"ekslint: cannot write {args.output}: {exc.strerror}\n")
+                return EXIT_ERROR
+            target = handle
+        try:
+            self._write(report, target, err)
+        finally:
+            if handle is not None:
+                handle.close()
+
+        if report.errors:
+            return EXIT_ERROR
+        if args.diff:
+            return EXIT_FINDINGS if diff_text else EXIT_CLEAN
+        if report.findings and not args.exit_zero:
+            return EXIT_FINDINGS
+        return EXIT_CLEAN
+
+    def _write(self, report: RunReport, out: TextIO, err: TextIO) -> None:
+        fmt = self.args.format
+        if fmt == "json":
+            write_json(report, out)
+        elif fmt == "sarif":
+            from ekslint.sarif import write_sarif
+
+            write_sarif(report, out)
+            self._errors_to(report, err)
+        elif fmt == "github":
+            from ekslint.github import write_github
+
+            write_github(report, out)
+        else:
+            write_text(report, out, err, self.args.color)
+
+    @staticmethod
+    def _errors_to(report: RunReport, err: TextIO) -> None:
+        for error in report.errors:
+            err.write(f"{error}\n")
