@@ -7,6 +7,7 @@ the deferred findings the checks leave.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -53,6 +54,8 @@ class FileResult:
     notes: list[Note] = field(default_factory=list)
     chunks: dict[int, tuple[int, str]] = field(default_factory=dict)  # kept when fixing
     suppressions: Suppressions | None = None
+    chunks_had_bom: bool = False
+    stat: os.stat_result | None = None  # when read, to refuse writing over a newer file
 
 
 class Linter:
@@ -84,6 +87,11 @@ class Linter:
         except OSError as exc:
             result.errors.append(InputError(name, 0, 0, f"cannot read: {exc.strerror or exc}"))
             return result
+        if keep_text and path != "-":
+            try:
+                result.stat = os.fstat(stream.fileno())
+            except OSError:
+                pass
         try:
             self.lint_stream(stream, result, keep_text)
         except OSError as exc:
@@ -102,6 +110,7 @@ class Linter:
                 continue
             if keep_text:
                 result.chunks[chunk.index] = (chunk.first_line, chunk.text)
+                result.chunks_had_bom |= chunk.bom
             if "ekslint" in chunk.text:
                 suppressions.scan(chunk.text, chunk.first_line)
             if _HELM_TEMPLATE.search(chunk.text):
@@ -245,11 +254,17 @@ class Linter:
             result.findings.extend(resolve(self.inventory))
         self.deferred.clear()
 
-    def finish(self, result: FileResult) -> None:
-        """Drop suppressed and deselected findings, dedupe, sort."""
+    def resolve_for(self, result: FileResult) -> list[Finding]:
+        """Settle the deferred findings of one (re-linted) result now; keep the others queued."""
+        mine = [d for r, d in self.deferred if r is result]
+        self.deferred = [(r, d) for r, d in self.deferred if r is not result]
+        return [f for resolve in mine for f in resolve(self.inventory)]
+
+    def keep(self, findings: list[Finding], result: FileResult) -> list[Finding]:
+        """Drop suppressed and deselected findings and duplicates; sort."""
         seen: set[tuple[str, int, int, str]] = set()
         kept: list[Finding] = []
-        for finding in sorted(result.findings, key=Finding.sort_key):
+        for finding in sorted(findings, key=Finding.sort_key):
             key = (finding.rule, finding.line, finding.column, finding.message)
             if key in seen:
                 continue
@@ -259,6 +274,11 @@ class Linter:
             if result.suppressions is not None and result.suppressions.suppresses(finding):
                 continue
             kept.append(finding)
+        return kept
+
+    def finish(self, result: FileResult) -> None:
+        """Final findings of a file: kept findings plus problems with its suppressions."""
+        kept = self.keep(result.findings, result)
         if result.suppressions is not None:
             kept.extend(result.suppressions.problems(self.selection))
             kept.sort(key=Finding.sort_key)

@@ -28,6 +28,7 @@ class Chunk:
     index: int
     first_line: int  # 0-based line of the chunk's first line in the whole input
     text: str
+    bom: bool = False  # the input started with a UTF-8 byte order mark (removed from text)
 
 
 def discover(paths: Iterable[str], excluded: object = None) -> Iterator[str]:
@@ -79,9 +80,8 @@ def iter_chunks(stream: BinaryIO, path: str) -> Iterator[Chunk | InputError]:
             return InputError(
                 path, line + 1, col + 1, f"invalid UTF-8 byte 0x{data[exc.start]:02x}"
             )
-        if index == 1 and text.startswith(_BOM):
-            text = text[1:]
-        return Chunk(index - 1, first_line, text)
+        bom = index == 1 and text.startswith(_BOM)
+        return Chunk(index - 1, first_line, text[1:] if bom else text, bom)
 
     for raw in stream:
         if index == 0 and line_no == 0 and raw.startswith((b"\xff\xfe", b"\xfe\xff")):

@@ -104,9 +104,10 @@ def write_text(report: RunReport, out: TextIO, err: TextIO, colour: str = "auto"
     def paint(kind: str, text: str) -> str:
         return f"{_COLOURS[kind]}{text}{_COLOURS['reset']}" if on else text
 
+    done = "fixed" if report.fix_mode else "would fix"
     for finding in report.fixed:
         where = f"{finding.path}:{finding.line}:{finding.column}"
-        out.write(f"{paint('path', where)}: {paint('green', 'fixed')} {finding.rule} "
+        out.write(f"{paint('path', where)}: {paint('green', done)} {finding.rule} "
                   f"{finding.fix.description if finding.fix else ''}\n")
     for finding in report.findings:
         severity = report.severity(finding)
@@ -136,7 +137,7 @@ def summary_line(report: RunReport) -> str:
     files = f"{s['files']} file" + ("" if s["files"] == 1 else "s")
     parts = []
     if report.fixed:
-        parts.append(f"fixed {len(report.fixed)}")
+        parts.append(f"{'fixed' if report.fix_mode else 'would fix'} {len(report.fixed)}")
     if s["findings"]:
         found = s["findings"]
         parts.append(
