@@ -140,7 +140,7 @@ def render_entry(key: str, value_lines: list[str], column: int, step: int, nl: s
     out = [f"{pad}{key}:{nl}"]
     for line in value_lines:
         depth = (len(line) - len(line.lstrip(" "))) // 2
-        out.append(" " * (column + step * (depth + 1)) + line.lstrip(" ") + nl)
+        out.append(" " * (column + step * depth) + line.lstrip(" ") + nl)
     return "".join(out)
 
 

@@ -38,9 +38,13 @@ from ekslint.yamlnodes import (
 )
 
 _SOURCE = re.compile(r"^# Source: (.+?)[ \t]*\r?$", re.MULTILINE)
-_HELM_TEMPLATE = re.compile(
-    r"\{\{-?\s*(?:\.Values|\.Release|\.Chart|\.Capabilities|\.Files|\.Template|include\s|"
-    r"template\s|toYaml|tpl\s|\$\.Values|-\s*end\s*-?\}\}|end\s*\}\}|if\s|range\s|with\s|define\s)"
+# A template action on a line of its own ({{- if ...}}, {{ include ... }}) marks a raw Helm
+# template; `{{ }}` inside a quoted value of a file that parses is an unresolved placeholder
+# (EKS016) instead.
+_HELM_ACTION_LINE = re.compile(r"^[ \t]*(?:-[ \t]+)?\{\{", re.MULTILINE)
+_HELM_NOTE = (
+    "raw Helm template (has {{ }} actions): skipped; lint the rendered output instead "
+    "(helm template . | ekslint -)"
 )
 _ALIAS = re.compile(r"(?:^|[\s\[{,:-])\*[^\s,\]}]")
 MAX_ALIAS_EXPANSION = 1_000_000
@@ -113,15 +117,23 @@ class Linter:
                 result.chunks_had_bom |= chunk.bom
             if "ekslint" in chunk.text:
                 suppressions.scan(chunk.text, chunk.first_line)
-            if _HELM_TEMPLATE.search(chunk.text):
-                result.notes.append(
-                    Note(result.path, "raw Helm template (has {{ }} actions): skipped; lint the "
-                         "rendered output instead (helm template . | ekslint -)")
-                )
-                result.chunks.clear()
+            templated = "{{" in chunk.text
+            if templated and _HELM_ACTION_LINE.search(chunk.text):
+                self._skip_template(result)
                 return
+            errors_before = len(result.errors)
             findings = self.lint_chunk(chunk.index, chunk.first_line, chunk.text, result)
+            if templated and len(result.errors) > errors_before:
+                del result.errors[errors_before:]  # it did not parse because it is a template
+                self._skip_template(result)
+                return
             result.findings.extend(findings)
+
+    def _skip_template(self, result: FileResult) -> None:
+        result.notes.append(Note(result.path, _HELM_NOTE))
+        result.findings.clear()
+        result.chunks.clear()
+        self.deferred = [(r, d) for r, d in self.deferred if r is not result]
 
     def lint_chunk(
         self, index: int, first_line: int, text: str, result: FileResult

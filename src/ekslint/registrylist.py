@@ -14,8 +14,18 @@ from ekslint.images import normalize_registry
 
 ALL = "all"
 # Anything but a plain ASCII comma that people use to separate list items.
-_BAD_SEPARATORS = {";": "';'", "，": "full-width '，'", "、": "'、'", "|": "'|'", "\n": "newline"}
-_SPLIT = re.compile(r"[,;，、|\s]+")
+_BAD_SEPARATORS = {
+    ";": "';'",
+    "；": "full-width '；'",
+    "，": "full-width '，'",
+    "、": "'、'",
+    "|": "'|'",
+    "｜": "full-width '｜'",
+    "\n": "newline",
+    "\u3000": "full-width space",
+}
+_SEPARATOR_CHARS = ",;；，、|｜"
+_SPLIT = re.compile(rf"[{_SEPARATOR_CHARS}\s]+")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
@@ -88,7 +98,7 @@ class RegistryList:
 def parse_registry_list(value: str, syntax: ListSyntax = ListSyntax()) -> RegistryList:
     bad = [label for char, label in _BAD_SEPARATORS.items() if char in value.strip()]
     stripped = value.strip()
-    if re.search(r"[^\s,;，、|][ \t]+[^\s,;，、|]", stripped):
+    if re.search(rf"[^\s{_SEPARATOR_CHARS}][ \t]+[^\s{_SEPARATOR_CHARS}]", stripped):
         bad.append("spaces")
     blanks = value != stripped or bool(re.search(r"[ \t]+,|,[ \t]+", stripped))
     pieces = _SPLIT.split(stripped) if stripped else []

@@ -67,7 +67,7 @@ def remove_annotation(ctx: Context, site: AnnotationSite) -> Edit:
     assert found is not None
     section_key, mapping = found
     assert isinstance(mapping, MappingNode)
-    if len(mapping.value) == 1 and not site.metadata.flow_style and len(site.metadata.value) > 1:
+    if len(mapping.value) == 1 and not site.metadata.flow_style:
         return delete_entry(ctx.chunk, site.metadata, section_key)
     return delete_entry(ctx.chunk, mapping, site.key_node)
 

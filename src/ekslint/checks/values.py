@@ -65,13 +65,21 @@ def malformed_entry(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]
         )
 
 
+_PROTOCOL_OF_ROLE = {"http": "http", "insecure": "https-self-signed"}
+
+
 @check("wildcard_all")
 def wildcard_all(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
     for site in value_sites(pod):
         if not site.values.is_all:
             continue
+        other = {r for s in value_sites(pod) if s.role != site.role for r in s.values.registries}
         needed = [
-            r for r in pod.registries_used() if ctx.catalog.classify(r) is not Kind.PUBLIC
+            r
+            for r in pod.registries_used()
+            if ctx.catalog.classify(r) is not Kind.PUBLIC
+            and r not in other
+            and ctx.settings.protocol_of(r) in (None, _PROTOCOL_OF_ROLE[site.role])
         ]
         fix = None
         if site.placement == "pod":
