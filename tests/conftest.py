@@ -1,0 +1,63 @@
+"""Shared helpers: run the command line in-process and read its JSON report."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import settings
+
+from ekslint.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+CORPUS = ROOT.parent / "shared" / "corpus" / "real"
+
+settings.register_profile("ci", max_examples=500, deadline=None, derandomize=True)
+settings.register_profile("dev", max_examples=100, deadline=None)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+
+class Result:
+    def __init__(self, code: int, out: str, err: str) -> None:
+        self.code, self.out, self.err = code, out, err
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+    def positions(self) -> list[tuple[str, int, int]]:
+        return [(f["rule"], f["line"], f["column"]) for f in self.json["findings"]]
+
+
+def run(args: Sequence[str], stdin: bytes | None = None, monkeypatch: Any = None) -> Result:
+    out, err = io.StringIO(), io.StringIO()
+    if stdin is not None:
+        assert monkeypatch is not None, "pass monkeypatch to feed stdin"
+
+        class _Stdin:
+            buffer = io.BytesIO(stdin)
+
+        monkeypatch.setattr("sys.stdin", _Stdin())
+    code = main(list(args), stdout=out, stderr=err)
+    return Result(code, out.getvalue(), err.getvalue())
+
+
+def lint_text(tmp_path: Path, text: str | bytes, *args: str, name: str = "m.yaml") -> Result:
+    path = tmp_path / name
+    if isinstance(text, str):
+        path.write_text(text, encoding="utf-8", newline="")
+    else:
+        path.write_bytes(text)
+    return run([str(path), "--format", "json", "--isolated", *args])
+
+
+@pytest.fixture(autouse=True)
+def _no_user_config(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests never pick up a config file from the developer's folders."""
+    monkeypatch.delenv("FORCE_COLOR", raising=False)

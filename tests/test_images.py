@@ -1,0 +1,58 @@
+"""Image references are split the way the container runtime splits them (SPEC §4)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ekslint.images import InvalidImage, parse_image
+
+DIGEST = "sha256:" + "a" * 64
+
+
+@pytest.mark.parametrize(
+    ("image", "registry", "repository", "tag", "digest"),
+    [
+        ("10.16.100.174:5000/busybox:latest", "10.16.100.174:5000", "busybox", "latest", None),
+        ("localhost/foo", "localhost", "foo", None, None),
+        ("myreg:5000/a/b", "myreg:5000", "a/b", None, None),
+        ("[fd00::1]:5000/app:1", "[fd00::1]:5000", "app", "1", None),
+        (f"harbor.example.com/p/app@{DIGEST}", "harbor.example.com", "p/app", None, DIGEST),
+        ("nginx", "docker.io", "library/nginx", None, None),
+        ("bitnami/redis", "docker.io", "bitnami/redis", None, None),
+        ("harbor/ns/app", "docker.io", "harbor/ns/app", None, None),
+        ("demo-tcr-vpc.tencentcloudcr.com/ns/app", "demo-tcr-vpc.tencentcloudcr.com", "ns/app",
+         None, None),
+        ("index.docker.io/library/nginx:1.27", "docker.io", "library/nginx", "1.27", None),
+        ("Registry.Example.com/team/app:v1", "registry.example.com", "team/app", "v1", None),
+        (f"ghcr.io/org/app:1.0@{DIGEST}", "ghcr.io", "org/app", "1.0", DIGEST),
+    ],
+)
+def test_parse(image: str, registry: str, repository: str, tag: str | None, digest: str | None) -> None:
+    ref = parse_image(image)
+    assert (ref.registry, ref.repository, ref.tag, ref.digest) == (registry, repository, tag, digest)
+
+
+def test_tag_and_digest_are_not_part_of_the_host() -> None:
+    ref = parse_image("10.0.0.1:5000/app:5000")
+    assert ref.registry == "10.0.0.1:5000" and ref.tag == "5000"
+    assert parse_image("app:5000").registry == "docker.io"
+
+
+@pytest.mark.parametrize(
+    ("image", "placeholder"),
+    [
+        ("", False),
+        ("alpine:invalid!", False),
+        ("<YOUR-CONTAINER>", False),
+        ("example.com/Team/App", False),
+        ("${REGISTRY}/app:1", True),
+        ("app:{{ .Values.tag }}", True),
+        ("$(IMAGE)", True),
+        ("nginx latest", False),
+        ("harbor.example.com/p/app@sha256:zz", False),
+    ],
+)
+def test_invalid(image: str, placeholder: bool) -> None:
+    with pytest.raises(InvalidImage) as caught:
+        parse_image(image)
+    assert caught.value.placeholder is placeholder
