@@ -15,8 +15,11 @@ from pathlib import Path
 import fastjsonschema
 
 ROOT = Path(__file__).resolve().parents[1]
-SCHEMAS = {"rule": "rule.schema.json", "platform": "platform.schema.json",
-           "config": "config.schema.json"}
+SCHEMAS = {
+    "rule": "rule.schema.json",
+    "platform": "platform.schema.json",
+    "config": "config.schema.json",
+}
 TARGET = ROOT / "src" / "ekslint" / "_validators.py"
 
 
@@ -62,11 +65,15 @@ def generate() -> str:
         lines = [
             line
             for line in code.splitlines()
-            if not line.startswith(("VERSION =", "from decimal", "import re", "from fastjsonschema"))
+            if not line.startswith(
+                ("VERSION =", "from decimal", "import re", "from fastjsonschema")
+            )
         ]
         body = "\n".join(lines)
         body = body.replace("REGEX_PATTERNS", f"_{kind.upper()}_REGEX_PATTERNS")
-        body = re.sub(r"\bvalidate(_[A-Za-z0-9_]*)?\b", lambda m: f"_{kind}_{m.group(0)}", body)
+        body = re.sub(
+            r"\bvalidate(_[A-Za-z0-9_]*)?\b", lambda m, k=kind: f"_{k}_{m.group(0)}", body
+        )
         entry = re.search(r"^def (_\w+)\(", body, re.MULTILINE)
         assert entry is not None, f"no validator generated for {filename}"
         parts.append(body)

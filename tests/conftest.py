@@ -58,6 +58,8 @@ def lint_text(tmp_path: Path, text: str | bytes, *args: str, name: str = "m.yaml
 
 
 @pytest.fixture(autouse=True)
-def _no_user_config(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+def _no_user_config(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """Tests never pick up a config file from the developer's folders."""
     monkeypatch.delenv("FORCE_COLOR", raising=False)

@@ -20,16 +20,28 @@ DIGEST = "sha256:" + "a" * 64
         ("nginx", "docker.io", "library/nginx", None, None),
         ("bitnami/redis", "docker.io", "bitnami/redis", None, None),
         ("harbor/ns/app", "docker.io", "harbor/ns/app", None, None),
-        ("demo-tcr-vpc.tencentcloudcr.com/ns/app", "demo-tcr-vpc.tencentcloudcr.com", "ns/app",
-         None, None),
+        (
+            "demo-tcr-vpc.tencentcloudcr.com/ns/app",
+            "demo-tcr-vpc.tencentcloudcr.com",
+            "ns/app",
+            None,
+            None,
+        ),
         ("index.docker.io/library/nginx:1.27", "docker.io", "library/nginx", "1.27", None),
         ("Registry.Example.com/team/app:v1", "registry.example.com", "team/app", "v1", None),
         (f"ghcr.io/org/app:1.0@{DIGEST}", "ghcr.io", "org/app", "1.0", DIGEST),
     ],
 )
-def test_parse(image: str, registry: str, repository: str, tag: str | None, digest: str | None) -> None:
+def test_parse(
+    image: str, registry: str, repository: str, tag: str | None, digest: str | None
+) -> None:
     ref = parse_image(image)
-    assert (ref.registry, ref.repository, ref.tag, ref.digest) == (registry, repository, tag, digest)
+    assert (ref.registry, ref.repository, ref.tag, ref.digest) == (
+        registry,
+        repository,
+        tag,
+        digest,
+    )
 
 
 def test_tag_and_digest_are_not_part_of_the_host() -> None:

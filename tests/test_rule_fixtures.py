@@ -74,7 +74,9 @@ def test_helm_stream_positions(folder: Path, tmp_path: Path) -> None:
     documents = body.split("\n---\n")
     rendered = preamble
     for document in documents:
-        rendered += f"---\n# Source: shop/templates/{folder.name.lower()}.yaml\n{document.rstrip()}\n"
+        rendered += (
+            f"---\n# Source: shop/templates/{folder.name.lower()}.yaml\n{document.rstrip()}\n"
+        )
     stream = tmp_path / "rendered.yaml"
     stream.write_text(rendered, encoding="utf-8")
     result = _lint(stream, folder)
@@ -115,8 +117,11 @@ def test_fix_matches_golden(folder: Path, tmp_path: Path) -> None:
     assert target.read_bytes() == (folder / "failure.fixed.yaml").read_bytes()
     # Converged: nothing fixable is left, and fixing again changes nothing.
     again = run([str(target), "--format", "json", "--isolated", *unsafe, *_args(folder)])
-    fixable = [f for f in again.json["findings"] if f["fix"]["available"]
-               and (unsafe or f["fix"]["applicability"] == "safe")]
+    fixable = [
+        f
+        for f in again.json["findings"]
+        if f["fix"]["available"] and (unsafe or f["fix"]["applicability"] == "safe")
+    ]
     assert fixable == []
     before = target.read_bytes()
     run([str(target), "--fix", "--isolated", *unsafe, *_args(folder)])

@@ -24,41 +24,70 @@ def lint_parser() -> argparse.ArgumentParser:
         "'ekslint diagnose TEXT'. Exit codes: 0 clean, 1 findings, 2 usage/config error or "
         "unreadable input.",
     )
-    parser.add_argument("paths", nargs="*", metavar="PATH",
-                        help="files or folders to lint ('-' for stdin; default: .)")
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="files or folders to lint ('-' for stdin; default: .)",
+    )
     parser.add_argument("--version", action="version", version=f"ekslint {__version__}")
     out = parser.add_argument_group("output")
     out.add_argument("--format", choices=FORMATS, default="text")
     out.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
     out.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     out.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings remain")
-    out.add_argument("--show-settings", action="store_true",
-                     help="print the effective settings and where each came from, then exit")
+    out.add_argument(
+        "--show-settings",
+        action="store_true",
+        help="print the effective settings and where each came from, then exit",
+    )
     fix = parser.add_argument_group("fixing")
     fix.add_argument("--fix", action="store_true", help="apply safe fixes in place")
     fix.add_argument("--unsafe-fixes", action="store_true", help="also apply unsafe fixes")
-    fix.add_argument("--diff", action="store_true",
-                     help="print the fixes as a unified diff and write nothing")
+    fix.add_argument(
+        "--diff", action="store_true", help="print the fixes as a unified diff and write nothing"
+    )
     conf = parser.add_argument_group("configuration")
     conf.add_argument("--config", metavar="PATH", help="config file (default: search upwards)")
     conf.add_argument("--isolated", action="store_true", help="ignore config files")
     conf.add_argument("--platform", help="rule pack: tencent-eks (default), aliyun-eci, huawei-cci")
-    conf.add_argument("--http-registry", action="append", default=[], metavar="HOST",
-                      help="declare a registry that serves plain HTTP (repeatable)")
-    conf.add_argument("--insecure-registry", action="append", default=[], metavar="HOST",
-                      help="declare a registry with a self-signed certificate (repeatable)")
-    conf.add_argument("--trusted-registry", action="append", default=[], metavar="HOST",
-                      help="declare a registry with a trusted certificate (repeatable)")
+    conf.add_argument(
+        "--http-registry",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="declare a registry that serves plain HTTP (repeatable)",
+    )
+    conf.add_argument(
+        "--insecure-registry",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="declare a registry with a self-signed certificate (repeatable)",
+    )
+    conf.add_argument(
+        "--trusted-registry",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="declare a registry with a trusted certificate (repeatable)",
+    )
     conf.add_argument("--select", metavar="IDS", help="comma-separated rule IDs, prefixes, names")
     conf.add_argument("--ignore", metavar="IDS", help="comma-separated rule IDs, prefixes, names")
     conf.add_argument("--stdin-filename", metavar="NAME", help="name for '-' in reports")
-    conf.add_argument("--jobs", "-j", type=int, default=0,
-                      help="worker processes (default: automatic, 1 for small inputs)")
+    conf.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=0,
+        help="worker processes (default: automatic, 1 for small inputs)",
+    )
     return parser
 
 
-def main(argv: list[str] | None = None, stdout: TextIO | None = None,
-         stderr: TextIO | None = None) -> int:
+def main(
+    argv: list[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None
+) -> int:
     args_list = sys.argv[1:] if argv is None else list(argv)
     out = stdout or sys.stdout
     err = stderr or sys.stderr
@@ -109,8 +138,11 @@ def build_settings(args: argparse.Namespace, err: TextIO):  # type: ignore[no-un
     if args.platform:
         settings.platform = args.platform
         settings.origins["platform"] = "--platform"
-    for flag, protocol in (("http_registry", "http"), ("insecure_registry", "https-self-signed"),
-                           ("trusted_registry", "https")):
+    for flag, protocol in (
+        ("http_registry", "http"),
+        ("insecure_registry", "https-self-signed"),
+        ("trusted_registry", "https"),
+    ):
         for host in getattr(args, flag):
             settings.declare(host, protocol, "--" + flag.replace("_", "-"))
     for flag in ("select", "ignore"):

@@ -74,7 +74,7 @@ def validate(data: Any, path: Path, node: Any) -> None:
     from ekslint import _validators
 
     try:
-        _validators.validate_config(data)
+        _validators.validate_config(data)  # type: ignore[no-untyped-call]
     except _validators.JsonSchemaValueException as exc:
         raise ConfigError(_describe(exc, path, node)) from None
 
@@ -122,8 +122,10 @@ def _position(node: Any, parts: list[str], key_only: bool = False) -> str:
         if isinstance(current, yaml.MappingNode):
             for key, value in current.value:
                 if key.value == part:
-                    mark = key.start_mark if (key_only and index == len(parts) - 1) else (
-                        value.start_mark
+                    mark = (
+                        key.start_mark
+                        if (key_only and index == len(parts) - 1)
+                        else (value.start_mark)
                     )
                     current = value
                     break
@@ -142,9 +144,15 @@ def _position(node: Any, parts: list[str], key_only: bool = False) -> str:
 
 def apply_config(settings: Settings, data: dict[str, Any], origin: str) -> None:
     """Copy validated config values into ``settings``, remembering where they came from."""
-    simple = {"platform": "platform", "select": "select", "ignore": "ignore",
-              "severity": "severity", "exclude": "exclude",
-              "per-file-ignores": "per_file_ignores", "pull-secrets": "pull_secrets"}
+    simple = {
+        "platform": "platform",
+        "select": "select",
+        "ignore": "ignore",
+        "severity": "severity",
+        "exclude": "exclude",
+        "per-file-ignores": "per_file_ignores",
+        "pull-secrets": "pull_secrets",
+    }
     for key, attribute in simple.items():
         if key in data:
             setattr(settings, attribute, data[key])

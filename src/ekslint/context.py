@@ -56,5 +56,6 @@ class Context:
         )
 
     def fix(self, rule: Rule, description: str, *edits: Edit, unsafe: bool = False) -> Fix:
-        applicability = "unsafe" if unsafe or rule.fix_safety == "unsafe" else "safe"
-        return Fix(applicability, description, tuple(edits))
+        if unsafe or rule.fix_safety == "unsafe":
+            return Fix("unsafe", description, tuple(edits))
+        return Fix("safe", description, tuple(edits))

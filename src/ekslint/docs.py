@@ -57,8 +57,13 @@ def rules_command(argv: list[str], out: TextIO, err: TextIO) -> int:
     if args.format == "json":
         json.dump(
             [
-                {"id": r.id, "name": r.name, "severity": r.severity, "summary": r.summary,
-                 "fix": {"available": r.fix_available, "safety": r.fix_safety}}
+                {
+                    "id": r.id,
+                    "name": r.name,
+                    "severity": r.severity,
+                    "summary": r.summary,
+                    "fix": {"available": r.fix_available, "safety": r.fix_safety},
+                }
                 for r in platform.rules.values()
             ],
             out,
@@ -67,9 +72,13 @@ def rules_command(argv: list[str], out: TextIO, err: TextIO) -> int:
         out.write("\n")
         return 0
     for rule in platform.rules.values():
-        fix = {"safe": "fix", "unsafe": "unsafe fix", "conditional": "fix*"}.get(
-            rule.fix_safety or "", ""
-        ) if rule.fix_available else ""
+        fix = (
+            {"safe": "fix", "unsafe": "unsafe fix", "conditional": "fix*"}.get(
+                rule.fix_safety or "", ""
+            )
+            if rule.fix_available
+            else ""
+        )
         out.write(f"{rule.id}  {rule.name:36} {rule.severity:8} {fix:10} {rule.summary}\n")
     return 0
 
@@ -94,7 +103,9 @@ def schema_command(argv: list[str], out: TextIO, err: TextIO) -> int:
     parser = argparse.ArgumentParser(
         prog="ekslint schema", description="Print a JSON Schema (for editors and CI)."
     )
-    parser.add_argument("which", nargs="?", default="config", choices=("config", "rule", "platform"))
+    parser.add_argument(
+        "which", nargs="?", default="config", choices=("config", "rule", "platform")
+    )
     args = parser.parse_args(argv)
     out.write((rules_dir() / "schema" / f"{args.which}.schema.json").read_text(encoding="utf-8"))
     return 0

@@ -7,6 +7,7 @@ the deferred findings the checks leave.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -83,7 +84,9 @@ class Linter:
 
     # -- reading ---------------------------------------------------------------------------
 
-    def lint_file(self, path: str, display: str | None = None, keep_text: bool = False) -> FileResult:
+    def lint_file(
+        self, path: str, display: str | None = None, keep_text: bool = False
+    ) -> FileResult:
         name = display or path
         result = FileResult(name)
         try:
@@ -92,10 +95,8 @@ class Linter:
             result.errors.append(InputError(name, 0, 0, f"cannot read: {exc.strerror or exc}"))
             return result
         if keep_text and path != "-":
-            try:
+            with contextlib.suppress(OSError):
                 result.stat = os.fstat(stream.fileno())
-            except OSError:
-                pass
         try:
             self.lint_stream(stream, result, keep_text)
         except OSError as exc:
@@ -158,10 +159,14 @@ class Linter:
                 if not isinstance(root, MappingNode):
                     kind = "a list" if isinstance(root, SequenceNode) else "a scalar"
                     mark = root.start_mark
-                    result.errors.append(InputError(
-                        result.path, first_line + mark.line + 1, mark.column + 1,
-                        f"document is {kind}, not a Kubernetes object (a mapping)",
-                    ))
+                    result.errors.append(
+                        InputError(
+                            result.path,
+                            first_line + mark.line + 1,
+                            mark.column + 1,
+                            f"document is {kind}, not a Kubernetes object (a mapping)",
+                        )
+                    )
                     continue
                 if "*" in text and _ALIAS.search(text):
                     _check_alias_expansion(root)
@@ -174,7 +179,9 @@ class Linter:
             if exc.context and exc.problem:
                 problem = f"{exc.problem} ({exc.context})"
             result.errors.append(
-                InputError(result.path, first_line + line + 1, column + 1, f"invalid YAML: {problem}")
+                InputError(
+                    result.path, first_line + line + 1, column + 1, f"invalid YAML: {problem}"
+                )
             )
             return findings
         except yaml.YAMLError as exc:  # reader errors (control characters, ...)
@@ -196,8 +203,13 @@ class Linter:
     def _lint_object(self, obj: KubeObject, ctx: Context, result: FileResult) -> Iterator[Finding]:
         self._take_inventory(obj)
         if is_foreign(obj):
-            result.notes.append(Note(result.path, f"{obj.ref.describe()} ({obj.api_version}) "
-                                     "exists only on another platform: not checked"))
+            result.notes.append(
+                Note(
+                    result.path,
+                    f"{obj.ref.describe()} ({obj.api_version}) "
+                    "exists only on another platform: not checked",
+                )
+            )
             return
         self._object_suppressions(obj, ctx, result)
         pods = []
@@ -208,10 +220,13 @@ class Linter:
                 if is_core(obj):
                     raise
                 line = ctx.first_line + exc.line + 1
-                result.notes.append(Note(
-                    result.path,
-                    f"line {line}: {obj.ref.describe()}: {exc.message}; not read as a pod template",
-                ))
+                result.notes.append(
+                    Note(
+                        result.path,
+                        f"line {line}: {obj.ref.describe()}: {exc.message}; "
+                        "not read as a pod template",
+                    )
+                )
         for pod in pods:
             for rule in self.pod_rules:
                 found = CHECKS[rule.check](rule, pod, ctx)

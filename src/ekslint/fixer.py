@@ -8,6 +8,7 @@ changed it since it was read.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import io
 import os
@@ -103,7 +104,11 @@ class Fixer:
         return fix is not None and (fix.applicability == "safe" or self.unsafe)
 
     def _fix_chunk(
-        self, index: int, text: str, findings: list[Finding], result: FileResult,
+        self,
+        index: int,
+        text: str,
+        findings: list[Finding],
+        result: FileResult,
         outcome: FixOutcome,
     ) -> str:
         first_line = result.chunks[index][0]
@@ -136,8 +141,10 @@ class Fixer:
 
 def unified_diff(name: str, before: str, after: str) -> str:
     lines = difflib.unified_diff(
-        before.splitlines(keepends=True), after.splitlines(keepends=True),
-        fromfile=name, tofile=name,
+        before.splitlines(keepends=True),
+        after.splitlines(keepends=True),
+        fromfile=name,
+        tofile=name,
     )
     out = []
     for line in lines:
@@ -154,7 +161,8 @@ def write_atomically(path: str, text: str | None, stat: os.stat_result | None) -
     except OSError as exc:
         return f"not fixed: cannot stat: {exc.strerror}"
     if stat is not None and (current.st_mtime_ns, current.st_size) != (
-        stat.st_mtime_ns, stat.st_size
+        stat.st_mtime_ns,
+        stat.st_size,
     ):
         return "not fixed: the file changed on disk while ekslint was reading it"
     folder = os.path.dirname(target) or "."
@@ -170,9 +178,7 @@ def write_atomically(path: str, text: str | None, stat: os.stat_result | None) -
         os.chmod(temporary, current.st_mode & 0o7777)
         os.replace(temporary, target)
     except OSError as exc:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(temporary)
-        except OSError:
-            pass
         return f"not fixed: cannot write: {exc.strerror}"
     return None

@@ -173,9 +173,10 @@ def _search_templates(obj: KubeObject) -> Iterator[PodTemplate]:
                 continue
             for key_node, value in reversed(node.value):
                 key = str(key_node.value) if isinstance(key_node, ScalarNode) else ""
-                if key not in ("metadata", "status") or path:
-                    if isinstance(value, (MappingNode, SequenceNode)):
-                        stack.append(((*path, key), value))
+                if (key not in ("metadata", "status") or path) and isinstance(
+                    value, (MappingNode, SequenceNode)
+                ):
+                    stack.append(((*path, key), value))
         elif isinstance(node, SequenceNode):
             for index in range(len(node.value) - 1, -1, -1):
                 child = node.value[index]

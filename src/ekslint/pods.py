@@ -29,7 +29,13 @@ from ekslint.yamlnodes import (
     scalar_type,
 )
 
-_TYPE_NAMES = {"int": "a number", "float": "a number", "bool": "a boolean", "seq": "a list", "map": "a mapping"}
+_TYPE_NAMES = {
+    "int": "a number",
+    "float": "a number",
+    "bool": "a boolean",
+    "seq": "a list",
+    "map": "a mapping",
+}
 
 CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
 Placement = Literal["pod", "labels", "other-metadata", "misspelt", "global"]

@@ -19,6 +19,9 @@ from typing import BinaryIO
 from ekslint.problems import InputError
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+CONFIG_FILES = frozenset(
+    {".ekslint.yaml", ".ekslint.yml", ".pre-commit-config.yaml", ".pre-commit-hooks.yaml"}
+)
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "__pycache__"})
 _BOM = "\ufeff"
 
@@ -44,7 +47,7 @@ def discover(paths: Iterable[str], excluded: object = None) -> Iterator[str]:
             for root, dirs, files in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
                 for name in sorted(files):
-                    if name.endswith(MANIFEST_SUFFIXES):
+                    if name.endswith(MANIFEST_SUFFIXES) and name not in CONFIG_FILES:
                         full = os.path.join(root, name)
                         if not is_excluded(full, excluded):
                             yield full
@@ -119,7 +122,7 @@ def open_input(path: str) -> BinaryIO:
         import sys
 
         return sys.stdin.buffer
-    return open(path, "rb")  # noqa: SIM115 - the caller closes it
+    return open(path, "rb")
 
 
 def newline_of(text: str) -> str:

@@ -84,8 +84,15 @@ def write_json(report: RunReport, out: TextIO) -> None:
     out.write("\n")
 
 
-_COLOURS = {"error": "\033[31m", "warning": "\033[33m", "path": "\033[1m", "rule": "\033[36m",
-            "dim": "\033[2m", "reset": "\033[0m", "green": "\033[32m"}
+_COLOURS = {
+    "error": "\033[31m",
+    "warning": "\033[33m",
+    "path": "\033[1m",
+    "rule": "\033[36m",
+    "dim": "\033[2m",
+    "reset": "\033[0m",
+    "green": "\033[32m",
+}
 
 
 def use_colour(out: TextIO, choice: str = "auto") -> bool:
@@ -107,15 +114,19 @@ def write_text(report: RunReport, out: TextIO, err: TextIO, colour: str = "auto"
     done = "fixed" if report.fix_mode else "would fix"
     for finding in report.fixed:
         where = f"{finding.path}:{finding.line}:{finding.column}"
-        out.write(f"{paint('path', where)}: {paint('green', done)} {finding.rule} "
-                  f"{finding.fix.description if finding.fix else ''}\n")
+        out.write(
+            f"{paint('path', where)}: {paint('green', done)} {finding.rule} "
+            f"{finding.fix.description if finding.fix else ''}\n"
+        )
     for finding in report.findings:
         severity = report.severity(finding)
         where = f"{finding.path}:{finding.line}:{finding.column}"
         marker = " [*]" if report.fixable(finding) else ""
         lines = finding.message.split("\n")
-        head = (f"{paint('path', where)}: {paint('rule', finding.rule)}{marker} "
-                f"[{paint(severity, severity)}] {lines[0]}")
+        head = (
+            f"{paint('path', where)}: {paint('rule', finding.rule)}{marker} "
+            f"[{paint(severity, severity)}] {lines[0]}"
+        )
         if finding.source:
             head += paint("dim", f" (template: {finding.source})")
         out.write(head + "\n")
@@ -145,13 +156,12 @@ def summary_line(report: RunReport) -> str:
             f"{'s' if s['errors'] != 1 else ''}, {s['warnings']} warning"
             f"{'s' if s['warnings'] != 1 else ''})"
         )
-        fixable = int(s["fixable"]) if isinstance(s["fixable"], int) else 0
-        if fixable and not report.fix_mode:
-            parts.append(f"{fixable} fixable with --fix")
-        elif not report.unsafe_fixes:
-            unsafe = sum(1 for f in report.findings if f.fix and f.fix.applicability == "unsafe")
-            if unsafe:
-                parts.append(f"{unsafe} more with --unsafe-fixes")
+        safe = sum(1 for f in report.findings if f.fix and f.fix.applicability == "safe")
+        unsafe = sum(1 for f in report.findings if f.fix and f.fix.applicability == "unsafe")
+        if safe and not report.fix_mode:
+            parts.append(f"{safe} fixable with --fix")
+        if unsafe and not report.unsafe_fixes:
+            parts.append(f"{unsafe} more with --fix --unsafe-fixes")
     else:
         parts.append("no findings")
     if report.errors:

@@ -22,8 +22,12 @@ class Run:
         self.linter = Linter(settings)
         unknown = [
             word
-            for word in [*settings.select, *settings.ignore, *settings.severity,
-                         *(w for ws in settings.per_file_ignores.values() for w in ws)]
+            for word in [
+                *settings.select,
+                *settings.ignore,
+                *settings.severity,
+                *(w for ws in settings.per_file_ignores.values() for w in ws),
+            ]
             if not self.linter.selection.known(word)
         ]
         if unknown:
@@ -39,8 +43,10 @@ class Run:
             "settings": self.settings.as_dict(),
             "origins": dict(sorted(self.settings.origins.items())),
             "rules": {
-                rule_id: {"enabled": self.linter.selection.enabled(rule_id),
-                          "severity": self.linter.selection.severity(rule_id)}
+                rule_id: {
+                    "enabled": self.linter.selection.enabled(rule_id),
+                    "severity": self.linter.selection.severity(rule_id),
+                }
                 for rule_id in self.linter.platform.rules
             },
         }

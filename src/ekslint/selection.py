@@ -14,7 +14,7 @@ class RuleSelection:
             rule_id: self._decide(rule_id, settings.select, settings.ignore)
             for rule_id in platform.rules
         }
-        self._severity = {rule.id: rule.severity for rule in platform.rules.values()}
+        self._severity: dict[str, str] = {r.id: r.severity for r in platform.rules.values()}
         for word, severity in settings.severity.items():
             for rule_id in self.expand(word):
                 self._severity[rule_id] = severity

@@ -60,7 +60,8 @@ def compose_documents(text: str) -> Iterator[Node | None]:
 
 # go-yaml v2 (used by sigs.k8s.io/yaml, hence kubectl) resolution of plain scalars.
 _BOOL = frozenset(
-    "y Y yes Yes YES n N no No NO true True TRUE false False FALSE on On ON off Off OFF".split()
+    {"y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE",
+     "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF"}
 )
 _NULL = frozenset({"", "~", "null", "Null", "NULL"})
 _INT = re.compile(

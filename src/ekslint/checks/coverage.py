@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from ekslint.checks import check
 from ekslint.checks.fixes import add_registries, remove_annotation, set_value
-from ekslint.context import Context
+from ekslint.context import Context, Deferred
 from ekslint.images import split_host_port
 from ekslint.inventory import Inventory
 from ekslint.pods import AnnotationSite, PodView
@@ -48,10 +48,23 @@ def missing_annotation(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Findi
             container=container.name,
             fix=fix,
         )
+        if ctx.source:
+            finding.extra["lasting-fix"] = lasting_fix(key, registry, ctx.source)
         ctx.deferred.append(_unless_global(finding, role, registry))
+    yield from ()
 
 
-def _unless_global(finding: Finding, role: str, registry: str):  # type: ignore[no-untyped-def]
+def lasting_fix(key: str, registry: str, template: str) -> str:
+    """Rendered output is regenerated: say where the fix belongs in the chart."""
+    chart = template.split("/templates/", 1)[0]
+    return (
+        f"lasting fix: {template} is rendered from the chart; set the pod annotations in "
+        f"{chart}'s values (most charts expose podAnnotations):\n"
+        f'  podAnnotations:\n    {key}: "{registry}"'
+    )
+
+
+def _unless_global(finding: Finding, role: str, registry: str) -> Deferred:
     def resolve(inventory: Inventory) -> list[Finding]:
         return [] if inventory.globally_covered(role, registry) else [finding]
 
@@ -88,6 +101,7 @@ def undeclared_registry(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Find
             return [] if covered or inventory.globally_listed_host(r) else [f]
 
         ctx.deferred.append(resolve)
+    yield from ()
 
 
 def _pod_sites(pod: PodView) -> list[AnnotationSite]:
@@ -115,7 +129,9 @@ def missing_port(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
         fix = None
         if len(replacements) == len(problems):
             names = [replacements.get(r, r) for r in site.values.registries]
-            fix = ctx.fix(rule, "add the port", set_value(ctx, site, ",".join(dict.fromkeys(names))))
+            fix = ctx.fix(
+                rule, "add the port", set_value(ctx, site, ",".join(dict.fromkeys(names)))
+            )
         yield ctx.finding(
             rule,
             site.value_node,

@@ -21,7 +21,9 @@ def add_registries(ctx: Context, pod: PodView, role: str, registries: list[str])
     key = ctx.platform.annotations[role]
     existing = next((s for s in pod.sites if s.role == role and s.placement == "pod"), None)
     if existing is not None:
-        names = existing.values.registries + [r for r in registries if r not in existing.values.registries]
+        names = existing.values.registries + [
+            r for r in registries if r not in existing.values.registries
+        ]
         return [set_value(ctx, existing, ",".join(names))]
     return [insert_annotation(ctx, pod, key, ",".join(registries))]
 
@@ -39,7 +41,9 @@ def insert_annotation(ctx: Context, pod: PodView, key: str, value: str) -> Edit:
             if is_null(annotations):
                 return replace_empty_with_block(chunk, annotations, key_node, [(key, [quoted])])
         metadata_key = _key_of(pod.template.template, "metadata")
-        return set_key(chunk, metadata, "annotations", [f"  {key}: {quoted}"], parent_key=metadata_key)
+        return set_key(
+            chunk, metadata, "annotations", [f"  {key}: {quoted}"], parent_key=metadata_key
+        )
     template = pod.template.template
     lines = ["  annotations:", f"    {key}: {quoted}"]
     spec_key = _key_of(template, "spec")

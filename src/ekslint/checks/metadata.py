@@ -92,7 +92,9 @@ def not_string(rule: Rule, view: ObjectView, ctx: Context) -> Iterator[Finding]:
                 continue
             if not isinstance(value, ScalarNode):
                 yield ctx.finding(
-                    rule, value, f"annotation {key!r} must be a string, not {kind}",
+                    rule,
+                    value,
+                    f"annotation {key!r} must be a string, not {kind}",
                     obj=view.obj.ref,
                 )
                 continue

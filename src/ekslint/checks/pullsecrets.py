@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ekslint.checks import check
-from ekslint.context import Context
-from ekslint.edits import set_key
+from ekslint.context import Context, Deferred
+from ekslint.edits import child_indent, last_end, set_key
 from ekslint.inventory import Inventory
 from ekslint.pods import PodView
-from ekslint.problems import Finding
+from ekslint.problems import Edit, Finding
 from ekslint.rulepack import Rule
-from ekslint.yamlnodes import SequenceNode, get, lookup
+from ekslint.yamlnodes import Node, SequenceNode, lookup
 
 DOCKER_SECRET_TYPES = ("kubernetes.io/dockerconfigjson", "kubernetes.io/dockercfg")
 
@@ -27,7 +27,8 @@ def missing_pull_secret(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Find
         secret = ctx.settings.pull_secret_for(image.registry)
         fix = None
         if secret is not None:
-            fix = ctx.fix(rule, f"add imagePullSecrets: {secret}", _add_pull_secret(ctx, pod, secret))
+            edit = _add_pull_secret(ctx, pod, secret)
+            fix = ctx.fix(rule, f"add imagePullSecrets: {secret}", edit)
         finding = ctx.finding(
             rule,
             container.image_node,
@@ -39,83 +40,71 @@ def missing_pull_secret(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Find
             container=container.name,
             fix=fix,
         )
-        namespace, account = pod.obj.namespace, pod.service_account
-
-        def resolve(inventory: Inventory, f: Finding = finding) -> list[Finding]:
-            return [] if inventory.account_pull_secrets(namespace, account) else [f]
-
-        ctx.deferred.append(resolve)
+        ctx.deferred.append(_unless_account_has_secrets(finding, pod))
+    yield from ()
 
 
-def _add_pull_secret(ctx: Context, pod: PodView, secret: str):  # type: ignore[no-untyped-def]
+def _unless_account_has_secrets(finding: Finding, pod: PodView) -> Deferred:
+    namespace, account = pod.obj.namespace, pod.service_account
+
+    def resolve(inventory: Inventory) -> list[Finding]:
+        return [] if inventory.account_pull_secrets(namespace, account) else [finding]
+
+    return resolve
+
+
+def _add_pull_secret(ctx: Context, pod: PodView, secret: str) -> Edit:
+    """``imagePullSecrets`` at the end of the pod spec, in the document's sequence style."""
     spec = pod.template.spec
+    spec_entry = lookup(pod.template.template, "spec")
+    assert spec_entry is not None
     containers = lookup(spec, "containers")
     indented = True
     if containers is not None and isinstance(containers[1], SequenceNode):
         indented = containers[1].start_mark.column > containers[0].start_mark.column
-    item = f"  - name: {secret}" if indented else f"- name: {secret}"
-    spec_entry = lookup(pod.template.template, "spec")
-    assert spec_entry is not None
-    spec_key = spec_entry[0]
-    if not indented:
-        # A non-indented sequence sits at the key's own column.
-        from ekslint.edits import child_indent
-        from ekslint.problems import Edit
-
-        column = child_indent(ctx.chunk, spec, spec_key)
-        at = ctx.chunk.line_end(_last(spec))
-        nl = ctx.chunk.newline
-        text = f"{' ' * column}imagePullSecrets:{nl}{' ' * column}- name: {secret}{nl}"
-        prefix = "" if ctx.chunk.text[at - 1 : at] == "\n" else nl
-        return Edit(at, at, prefix + text)
-    return set_key(ctx.chunk, spec, "imagePullSecrets", [item], parent_key=spec_key)
-
-
-def _last(node):  # type: ignore[no-untyped-def]
-    from ekslint.edits import last_end
-
-    return last_end(node)
+    if indented:
+        return set_key(
+            ctx.chunk, spec, "imagePullSecrets", [f"  - name: {secret}"], parent_key=spec_entry[0]
+        )
+    # A non-indented sequence sits at its key's own column.
+    column = child_indent(ctx.chunk, spec, spec_entry[0])
+    at = ctx.chunk.line_end(last_end(spec))
+    nl = ctx.chunk.newline
+    text = f"{' ' * column}imagePullSecrets:{nl}{' ' * column}- name: {secret}{nl}"
+    prefix = "" if ctx.chunk.text[at - 1 : at] == "\n" else nl
+    return Edit(at, at, prefix + text)
 
 
 @check("pull_secret_mismatch")
 def pull_secret_mismatch(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
-    registries = {c.image.registry for c in pod.containers if c.image is not None}
-    private = sorted(registries)
-    if not pod.pull_secrets or not private:
+    registries = sorted({c.image.registry for c in pod.containers if c.image is not None})
+    if not registries:
         return
-    namespace = pod.obj.namespace
     for name, node in pod.pull_secrets:
-        finding_args = (rule, node)
-
-        def resolve(inventory: Inventory, name: str = name, args=finding_args) -> list[Finding]:  # type: ignore[no-untyped-def]
-            secret = inventory.secret(namespace, name)
-            if secret is None:
-                return []
-            if secret.type not in DOCKER_SECRET_TYPES:
-                message = (
-                    f"imagePullSecrets names Secret {name!r} of type {secret.type!r}; the runtime "
-                    f"only uses {' or '.join(DOCKER_SECRET_TYPES)}"
-                )
-            elif secret.registries is None:
-                return []
-            else:
-                missing = [r for r in private if r not in secret.registries]
-                if len(missing) < len(private) or not missing:
-                    return []
-                message = (
-                    f"Secret {name!r} has credentials for {', '.join(secret.registries) or 'no registry'}"
-                    f", not for {', '.join(missing)} used by this pod"
-                )
-            return [ctx.finding(*args, message, obj=pod.obj.ref)]
-
-        ctx.deferred.append(resolve)
+        ctx.deferred.append(_secret_check(rule, ctx, pod, name, node, registries))
+    yield from ()
 
 
-def secret_payload(secret_node):  # type: ignore[no-untyped-def]
-    """(payload, base64-encoded?) of a docker config Secret, from data or stringData."""
-    for section, encoded in (("data", True), ("stringData", False)):
-        for key in (".dockerconfigjson", ".dockercfg"):
-            value = get(secret_node, section, key)
-            if value is not None and hasattr(value, "value") and isinstance(value.value, str):
-                return value.value, encoded
-    return None
+def _secret_check(
+    rule: Rule, ctx: Context, pod: PodView, name: str, node: Node, registries: list[str]
+) -> Deferred:
+    def resolve(inventory: Inventory) -> list[Finding]:
+        secret = inventory.secret(pod.obj.namespace, name)
+        if secret is None:
+            return []  # not in the inputs: nothing to compare with
+        if secret.type not in DOCKER_SECRET_TYPES:
+            message = (
+                f"imagePullSecrets names Secret {name!r} of type {secret.type!r}; the runtime "
+                f"only uses {' or '.join(DOCKER_SECRET_TYPES)}"
+            )
+        elif secret.registries is None or any(r in secret.registries for r in registries):
+            return []
+        else:
+            have = ", ".join(secret.registries) or "no registry"
+            message = (
+                f"Secret {name!r} has credentials for {have}, not for "
+                f"{', '.join(registries)} used by this pod"
+            )
+        return [ctx.finding(rule, node, message, obj=pod.obj.ref)]
+
+    return resolve

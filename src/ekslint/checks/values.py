@@ -83,7 +83,9 @@ def wildcard_all(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
         ]
         fix = None
         if site.placement == "pod":
-            edit = set_value(ctx, site, ",".join(needed)) if needed else remove_annotation(ctx, site)
+            edit = (
+                set_value(ctx, site, ",".join(needed)) if needed else remove_annotation(ctx, site)
+            )
             fix = ctx.fix(rule, "list the registries the pod uses", edit)
         what = "turns off TLS verification" if site.role == "insecure" else "uses plain HTTP"
         yield ctx.finding(

@@ -1,0 +1,181 @@
+"""The command line contract: JSON shape, text output, exit codes, stdin, flags (SPEC §2, §8)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import lint_text, run
+
+DEPLOYMENT = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+spec:
+  template:
+    spec:
+      containers:
+        - name: web
+          image: 10.16.100.174:5000/busybox:latest
+"""
+
+
+def test_json_shape(tmp_path: Path) -> None:
+    result = lint_text(tmp_path, DEPLOYMENT, "--http-registry", "10.16.100.174:5000")
+    assert result.code == 1
+    document = result.json
+    assert set(document) >= {"findings", "errors", "summary"}
+    (finding,) = document["findings"]
+    assert finding == {
+        "rule": "EKS001",
+        "name": "missing-http-endpoint",
+        "severity": "error",
+        "message": finding["message"],
+        "path": str(tmp_path / "m.yaml"),
+        "line": 11,
+        "column": 18,
+        "object": {"kind": "Deployment", "name": "web", "namespace": "shop"},
+        "container": "web",
+        "fix": {"available": True, "applicability": "safe"},
+        "source": None,
+    }
+    assert "10.16.100.174:5000" in finding["message"]
+    assert document["summary"]["findings"] == 1 and document["summary"]["errors"] == 1
+
+
+def test_text_format(tmp_path: Path) -> None:
+    path = tmp_path / "m.yaml"
+    path.write_text(DEPLOYMENT)
+    result = run([str(path), "--isolated", "--http-registry", "10.16.100.174:5000"])
+    first = result.out.splitlines()[0]
+    assert first.startswith(f"{path}:11:18: EKS001 [*] [error] ")
+    assert "\033[" not in result.out  # no colour when not a terminal
+    assert result.out.splitlines()[-1].startswith("ekslint: 1 file checked: 1 finding")
+    coloured = run(
+        [str(path), "--isolated", "--color", "always", "--http-registry", "10.16.100.174:5000"]
+    )
+    assert "\033[31merror" in coloured.out
+
+
+def test_exit_codes(tmp_path: Path) -> None:
+    clean = lint_text(tmp_path, DEPLOYMENT)  # undeclared: EKS012 warning only
+    assert clean.code == 1
+    assert lint_text(tmp_path, DEPLOYMENT, "--exit-zero").code == 0
+    assert lint_text(tmp_path, DEPLOYMENT, "--ignore", "EKS012").code == 0
+    assert lint_text(tmp_path, DEPLOYMENT, "--select", "EKS016").code == 0
+    with pytest.raises(SystemExit) as usage:
+        run(["--format", "xml"])
+    assert usage.value.code == 2
+    assert lint_text(tmp_path, DEPLOYMENT, "--select", "EKS9").code == 2
+
+
+def test_select_ignore_by_name_and_prefix(tmp_path: Path) -> None:
+    args = ["--http-registry", "10.16.100.174:5000"]
+    assert lint_text(tmp_path, DEPLOYMENT, *args, "--ignore", "missing-http-endpoint").code == 0
+    assert (
+        lint_text(tmp_path, DEPLOYMENT, *args, "--ignore", "EKS0", "--select", "EKS001").code == 1
+    )
+    assert lint_text(tmp_path, DEPLOYMENT, *args, "--ignore", "EKS00").code == 0
+
+
+def test_stdin_with_filename(monkeypatch: pytest.MonkeyPatch) -> None:
+    result = run(
+        ["-", "--stdin-filename", "rendered.yaml", "--format", "json", "--isolated"],
+        stdin=DEPLOYMENT.encode(),
+        monkeypatch=monkeypatch,
+    )
+    (finding,) = result.json["findings"]
+    assert finding["path"] == "rendered.yaml" and finding["rule"] == "EKS012"
+
+
+def test_declared_trusted_registry_needs_nothing(tmp_path: Path) -> None:
+    result = lint_text(tmp_path, DEPLOYMENT, "--trusted-registry", "10.16.100.174:5000")
+    assert result.json["findings"] == [] and result.code == 0
+
+
+def test_declaring_a_host_covers_its_ports(tmp_path: Path) -> None:
+    result = lint_text(tmp_path, DEPLOYMENT, "--http-registry", "10.16.100.174")
+    assert [f["rule"] for f in result.json["findings"]] == ["EKS001"]
+    assert (
+        '"10.16.100.174:5000"' in result.json["findings"][0]["message"]
+        or "10.16.100.174:5000" in result.json["findings"][0]["message"]
+    )
+
+
+def test_kind_list_and_json_manifest(tmp_path: Path) -> None:
+    listing = """{"apiVersion": "v1", "kind": "List", "items": [
+  {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a"},
+   "spec": {"containers": [{"name": "a", "image": "harbor/x:1"}]}}]}
+"""
+    result = lint_text(tmp_path, listing, name="list.json")
+    assert result.positions() == [("EKS017", 3, 51)]
+
+
+def test_every_container_list_counts(tmp_path: Path) -> None:
+    text = """apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  initContainers: [{name: i, image: harbor/i}]
+  containers: [{name: c, image: harbor/c}]
+  ephemeralContainers: [{name: e, image: harbor/e}]
+"""
+    assert [p[1] for p in lint_text(tmp_path, text).positions()] == [5, 6, 7]
+
+
+def test_custom_resources_with_pod_templates(tmp_path: Path) -> None:
+    text = """apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {name: r}
+spec:
+  template:
+    spec:
+      containers: [{name: c, image: harbor/a}]
+---
+apiVersion: apps.kruise.io/v1alpha1
+kind: CloneSet
+metadata: {name: c}
+spec:
+  template:
+    spec:
+      containers: [{name: c, image: harbor/b}]
+---
+apiVersion: example.com/v1
+kind: SomethingNew
+metadata: {name: s}
+spec:
+  workers:
+    - template:
+        metadata: {labels: {a: b}}
+        spec:
+          containers: [{name: c, image: harbor/c}]
+---
+apiVersion: leaderworkerset.x-k8s.io/v1
+kind: LeaderWorkerSet
+metadata: {name: l}
+spec:
+  leaderWorkerTemplate:
+    leaderTemplate:
+      spec:
+        containers: [{name: c, image: harbor/d}]
+    workerTemplate:
+      spec:
+        containers: [{name: c, image: harbor/e}]
+"""
+    assert [p[1] for p in lint_text(tmp_path, text).positions()] == [7, 15, 25, 34, 37]
+
+
+def test_show_settings(tmp_path: Path) -> None:
+    result = run(["--show-settings", "--isolated", "--http-registry", "10.0.0.1:5000"])
+    document = result.json
+    assert document["settings"]["registries"] == [{"host": "10.0.0.1:5000", "protocol": "http"}]
+    assert document["origins"]["registries.10.0.0.1:5000"] == "--http-registry"
+
+
+def test_schema_command() -> None:
+    import json
+
+    schema = json.loads(run(["schema"]).out)
+    assert schema["title"].startswith("ekslint configuration")

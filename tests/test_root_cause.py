@@ -1,0 +1,59 @@
+"""One root cause, one finding (issue 2 §5)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import lint_text
+
+HTTP = "eks.tke.cloud.tencent.com/registry-http-endpoint"
+
+
+def pod(
+    annotations: str, image: str = "10.16.100.174:5000/busybox:latest", where: str = "pod"
+) -> str:
+    workload_meta = annotations if where == "workload" else ""
+    pod_meta = annotations if where == "pod" else ""
+    return f"""apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+{workload_meta}spec:
+  template:
+    metadata:
+{pod_meta or "      labels: {{app: web}}" + chr(10)}    spec:
+      containers:
+        - name: web
+          image: {image}
+"""
+
+
+def rules(tmp_path: Path, text: str, *args: str) -> list[str]:
+    return [f["rule"] for f in lint_text(tmp_path, text, *args).json["findings"]]
+
+
+def test_missing_port_is_eks003_alone(tmp_path: Path) -> None:
+    text = pod(f'      annotations:\n        {HTTP}: "10.16.100.174"\n')
+    assert rules(tmp_path, text, "--http-registry", "10.16.100.174:5000") == ["EKS003"]
+    assert rules(tmp_path, text) == ["EKS003"]  # undeclared: still not EKS012 as well
+
+
+def test_misplaced_is_eks006_alone(tmp_path: Path) -> None:
+    text = pod(f'  annotations:\n    {HTTP}: "10.16.100.174"\n', where="workload")
+    # The misplaced value even lacks the port: that is judged after it moves.
+    assert rules(tmp_path, text, "--http-registry", "10.16.100.174:5000") == ["EKS006"]
+
+
+def test_misspelt_key_is_eks007_alone(tmp_path: Path) -> None:
+    text = pod(f'      annotations:\n        {HTTP}s: "10.16.100.174:5000"\n')
+    assert rules(tmp_path, text, "--http-registry", "10.16.100.174:5000") == ["EKS007"]
+
+
+def test_bad_separator_is_eks004_alone(tmp_path: Path) -> None:
+    text = pod(
+        f'      annotations:\n        {HTTP}: "10.16.100.174:5000; 10.0.0.2:5000"\n',
+        image="10.16.100.174:5000/a:1\n        - name: b\n          image: 10.0.0.2:5000/b:1",
+    )
+    assert rules(
+        tmp_path, text, "--http-registry", "10.16.100.174:5000", "--http-registry", "10.0.0.2:5000"
+    ) == ["EKS004"]
