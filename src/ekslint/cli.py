@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
-from typing import TextIO
 
 from ekslint import __version__
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
+    from typing import TextIO
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 COMMANDS = ("rules", "rule", "schema", "diagnose")
@@ -117,6 +119,8 @@ def _command(name: str, rest: list[str], out: TextIO, err: TextIO) -> int:
 
 
 def build_settings(args: argparse.Namespace, err: TextIO):  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
     from ekslint.config import ConfigError, apply_config, find_config, load_config, validate
     from ekslint.settings import Settings
 

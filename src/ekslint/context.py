@@ -4,11 +4,11 @@ build findings and fixes at exact positions."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 
 from ekslint.edits import Chunk
 from ekslint.inventory import Inventory
 from ekslint.problems import Edit, Finding, Fix, ObjectRef
+from ekslint.record import Record
 from ekslint.registries import RegistryCatalog
 from ekslint.rulepack import Platform, Rule
 from ekslint.settings import Settings
@@ -17,17 +17,40 @@ from ekslint.yamlnodes import Node
 Deferred = Callable[[Inventory], Iterable[Finding]]
 
 
-@dataclass(slots=True)
-class Context:
-    settings: Settings
-    platform: Platform
-    catalog: RegistryCatalog
-    path: str
-    chunk: Chunk
-    chunk_index: int
-    first_line: int
-    source: str | None
-    deferred: list[Deferred] = field(default_factory=list)
+class Context(Record):
+    __slots__ = (
+        "catalog",
+        "chunk",
+        "chunk_index",
+        "deferred",
+        "first_line",
+        "path",
+        "platform",
+        "settings",
+        "source",
+    )
+
+    def __init__(
+        self,
+        settings: Settings,
+        platform: Platform,
+        catalog: RegistryCatalog,
+        path: str,
+        chunk: Chunk,
+        chunk_index: int,
+        first_line: int,
+        source: str | None,
+        deferred: list[Deferred] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.platform = platform
+        self.catalog = catalog
+        self.path = path
+        self.chunk = chunk
+        self.chunk_index = chunk_index
+        self.first_line = first_line
+        self.source = source
+        self.deferred: list[Deferred] = [] if deferred is None else deferred
 
     def finding(
         self,

@@ -11,7 +11,6 @@ import contextlib
 import os
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 
 import yaml
 
@@ -24,6 +23,7 @@ from ekslint.inventory import Inventory, SecretInfo, docker_config_registries
 from ekslint.kube import KubeObject, is_core, is_foreign, iter_objects, pod_templates
 from ekslint.pods import build_pod
 from ekslint.problems import Finding, InputError, NodeProblem, Note
+from ekslint.record import Record
 from ekslint.registries import RegistryCatalog
 from ekslint.rulepack import Platform, Rule, load_platform
 from ekslint.selection import RuleSelection
@@ -51,16 +51,39 @@ _ALIAS = re.compile(r"(?:^|[\s\[{,:-])\*[^\s,\]}]")
 MAX_ALIAS_EXPANSION = 1_000_000
 
 
-@dataclass(slots=True)
-class FileResult:
-    path: str
-    findings: list[Finding] = field(default_factory=list)
-    errors: list[InputError] = field(default_factory=list)
-    notes: list[Note] = field(default_factory=list)
-    chunks: dict[int, tuple[int, str]] = field(default_factory=dict)  # kept when fixing
-    suppressions: Suppressions | None = None
-    chunks_had_bom: bool = False
-    stat: os.stat_result | None = None  # when read, to refuse writing over a newer file
+class FileResult(Record):
+    __slots__ = (
+        "chunks",
+        "chunks_had_bom",
+        "errors",
+        "findings",
+        "notes",
+        "path",
+        "stat",
+        "suppressions",
+    )
+
+    def __init__(
+        self,
+        path: str,
+        findings: list[Finding] | None = None,
+        errors: list[InputError] | None = None,
+        notes: list[Note] | None = None,
+        chunks: dict[int, tuple[int, str]] | None = None,
+        suppressions: Suppressions | None = None,
+        chunks_had_bom: bool = False,
+        stat: os.stat_result | None = None,
+    ) -> None:
+        self.path = path
+        self.findings: list[Finding] = [] if findings is None else findings
+        self.errors: list[InputError] = [] if errors is None else errors
+        self.notes: list[Note] = [] if notes is None else notes
+        self.chunks: dict[int, tuple[int, str]] = (
+            {} if chunks is None else chunks
+        )  # kept when fixing
+        self.suppressions = suppressions
+        self.chunks_had_bom = chunks_had_bom
+        self.stat = stat  # when read, to refuse writing over a newer file
 
 
 class Linter:

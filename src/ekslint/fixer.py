@@ -13,21 +13,29 @@ import difflib
 import io
 import os
 import tempfile
-from dataclasses import dataclass, field
 
 from ekslint.engine import FileResult, Linter
 from ekslint.problems import Edit, Finding, InputError
+from ekslint.record import Record
 
 MAX_ROUNDS = 12
 _BOM = "\ufeff"
 
 
-@dataclass(slots=True)
-class FixOutcome:
-    text: str | None = None  # the fixed text (for a stream), None when nothing was read
-    fixed: list[Finding] = field(default_factory=list)
-    diff: str = ""
-    error: InputError | None = None
+class FixOutcome(Record):
+    __slots__ = ("diff", "error", "fixed", "text")
+
+    def __init__(
+        self,
+        text: str | None = None,
+        fixed: list[Finding] | None = None,
+        diff: str = "",
+        error: InputError | None = None,
+    ) -> None:
+        self.text = text  # the fixed text (for a stream), None when nothing was read
+        self.fixed: list[Finding] = [] if fixed is None else fixed
+        self.diff = diff
+        self.error = error
 
 
 def apply_edits(text: str, edits: list[Edit]) -> str:

@@ -9,7 +9,8 @@ whole point of EKS017: ``harbor/ns/app`` is pulled from Docker Hub.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from ekslint.record import Record
 
 DOCKER_HUB = "docker.io"
 _HUB_ALIASES = frozenset({"index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"})
@@ -28,15 +29,26 @@ _PLACEHOLDER_RE = re.compile(r"\$\{[^}]*\}?|\$\([^)]*\)?|\{\{.*?(?:\}\}|$)|\$[A-
 _MAX_NAME_LENGTH = 255
 
 
-@dataclass(frozen=True, slots=True)
-class ImageRef:
+class ImageRef(Record):
     """A parsed image reference. ``registry`` is ``host[:port]`` as the runtime contacts it."""
 
-    registry: str
-    repository: str
-    tag: str | None
-    digest: str | None
-    explicit_registry: bool  # False when the registry was implied (Docker Hub)
+    __slots__ = ("digest", "explicit_registry", "registry", "repository", "tag")
+
+    def __init__(
+        self,
+        registry: str,
+        repository: str,
+        tag: str | None,
+        digest: str | None,
+        explicit_registry: bool,
+    ) -> None:
+        self.registry = registry
+        self.repository = repository
+        self.tag = tag
+        self.digest = digest
+        self.explicit_registry = (
+            explicit_registry  # False when the registry was implied (Docker Hub)
+        )
 
     @property
     def host(self) -> str:

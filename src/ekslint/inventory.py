@@ -6,29 +6,39 @@ or the ``eks-config`` ConfigMap may come before or after the pods it affects.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeVar
+from ekslint.record import Record
 
-T = TypeVar("T")
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
+    from typing import TypeVar
 
-if TYPE_CHECKING:
     from ekslint.pods import AnnotationSite
 
-
-@dataclass(slots=True)
-class SecretInfo:
-    type: str
-    registries: list[str] | None  # auths keys as host[:port]; None when unreadable
+    T = TypeVar("T")
 
 
-@dataclass(slots=True)
-class Inventory:
-    service_accounts: dict[tuple[str | None, str], list[str]] = field(default_factory=dict)
-    secrets: dict[tuple[str | None, str], SecretInfo] = field(default_factory=dict)
-    global_sites: list[AnnotationSite] = field(default_factory=list)
+class SecretInfo(Record):
+    __slots__ = ("registries", "type")
+
+    def __init__(self, type: str, registries: list[str] | None) -> None:
+        self.type = type
+        self.registries = registries  # auths keys as host[:port]; None when unreadable
+
+
+class Inventory(Record):
+    __slots__ = ("global_sites", "secrets", "service_accounts")
+
+    def __init__(
+        self,
+        service_accounts: dict[tuple[str | None, str], list[str]] | None = None,
+        secrets: dict[tuple[str | None, str], SecretInfo] | None = None,
+        global_sites: list[AnnotationSite] | None = None,
+    ) -> None:
+        self.service_accounts: dict[tuple[str | None, str], list[str]] = (
+            {} if service_accounts is None else service_accounts
+        )
+        self.secrets: dict[tuple[str | None, str], SecretInfo] = {} if secrets is None else secrets
+        self.global_sites: list[AnnotationSite] = [] if global_sites is None else global_sites
 
     def account_pull_secrets(self, namespace: str | None, name: str) -> list[str] | None:
         return _lookup(self.service_accounts, namespace, name)
@@ -63,6 +73,10 @@ def _lookup(table: dict[tuple[str | None, str], T], namespace: str | None, name:
 
 def docker_config_registries(payload: str, encoded: bool) -> list[str] | None:
     """The registries in a ``.dockerconfigjson``/``.dockercfg`` payload."""
+    import base64
+    import binascii
+    import json
+
     from ekslint.images import normalize_registry
 
     try:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any
 
 from ekslint.data import workloads
 from ekslint.problems import ObjectRef
+from ekslint.record import Record
 from ekslint.yamlnodes import (
     MappingNode,
     Node,
@@ -17,31 +16,56 @@ from ekslint.yamlnodes import (
     scalar_text,
 )
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
+    from typing import Any
 
-@dataclass(slots=True)
-class KubeObject:
-    kind: str
-    api_version: str
-    node: MappingNode
-    metadata: MappingNode | None
-    name: str | None
-    namespace: str | None
+
+class KubeObject(Record):
+    __slots__ = ("api_version", "kind", "metadata", "name", "namespace", "node")
+
+    def __init__(
+        self,
+        kind: str,
+        api_version: str,
+        node: MappingNode,
+        metadata: MappingNode | None,
+        name: str | None,
+        namespace: str | None,
+    ) -> None:
+        self.kind = kind
+        self.api_version = api_version
+        self.node = node
+        self.metadata = metadata
+        self.name = name
+        self.namespace = namespace
 
     @property
     def ref(self) -> ObjectRef:
         return ObjectRef(self.kind, self.name, self.namespace)
 
 
-@dataclass(slots=True)
-class PodTemplate:
+class PodTemplate(Record):
     """A pod template: ``template`` holds the pod's ``metadata`` and ``spec``."""
 
-    obj: KubeObject
-    template: MappingNode
-    spec: MappingNode
-    path: tuple[str, ...]  # where the template sits in the object, for messages
     # Metadata mappings that are not this pod's but look like it (the workload's own, ...).
-    other_metadata: list[tuple[str, MappingNode]] = field(default_factory=list)
+    __slots__ = ("obj", "other_metadata", "path", "spec", "template")
+
+    def __init__(
+        self,
+        obj: KubeObject,
+        template: MappingNode,
+        spec: MappingNode,
+        path: tuple[str, ...],
+        other_metadata: list[tuple[str, MappingNode]] | None = None,
+    ) -> None:
+        self.obj = obj
+        self.template = template
+        self.spec = spec
+        self.path = path  # where the template sits in the object, for messages
+        self.other_metadata: list[tuple[str, MappingNode]] = (
+            [] if other_metadata is None else other_metadata
+        )
 
     @property
     def metadata(self) -> MappingNode | None:

@@ -7,13 +7,10 @@ the placement or the spelling reports it once and the coverage rules do not repo
 
 from __future__ import annotations
 
-import difflib
-from dataclasses import dataclass, field
-from typing import Literal
-
 from ekslint.images import ImageRef, InvalidImage, parse_image
 from ekslint.kube import KubeObject, PodTemplate
 from ekslint.problems import NodeProblem
+from ekslint.record import Record
 from ekslint.registrylist import RegistryList, parse_registry_list
 from ekslint.rulepack import Platform
 from ekslint.yamlnodes import (
@@ -38,45 +35,106 @@ _TYPE_NAMES = {
 }
 
 CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
-Placement = Literal["pod", "labels", "other-metadata", "misspelt", "global"]
-Role = Literal["http", "insecure"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
+    from typing import Literal
+
+    Placement = Literal["pod", "labels", "other-metadata", "misspelt", "global"]
+    Role = Literal["http", "insecure"]
 
 
-@dataclass(slots=True)
-class Container:
-    name: str | None
-    list_name: str
-    image_node: ScalarNode
-    image: ImageRef | None
-    invalid: InvalidImage | None
+class Container(Record):
+    __slots__ = ("image", "image_node", "invalid", "list_name", "name")
+
+    def __init__(
+        self,
+        name: str | None,
+        list_name: str,
+        image_node: ScalarNode,
+        image: ImageRef | None,
+        invalid: InvalidImage | None,
+    ) -> None:
+        self.name = name
+        self.list_name = list_name
+        self.image_node = image_node
+        self.image = image
+        self.invalid = invalid
 
 
-@dataclass(slots=True)
-class AnnotationSite:
+class AnnotationSite(Record):
     """One registry annotation as written somewhere in (or near) a pod template."""
 
-    role: Role
-    key: str
-    key_node: ScalarNode
-    value_node: Node
-    placement: Placement
-    where: str  # human description of the metadata it sits in
-    metadata: MappingNode | None  # the metadata mapping holding it (None for global defaults)
-    values: RegistryList
-    intended_key: str  # the platform key it is (or is meant to be)
-    line_offset: int = 0  # for global defaults parsed out of a ConfigMap string
-    column_offset: int = 0
+    __slots__ = (
+        "column_offset",
+        "intended_key",
+        "key",
+        "key_node",
+        "line_offset",
+        "metadata",
+        "placement",
+        "role",
+        "value_node",
+        "values",
+        "where",
+    )
+
+    def __init__(
+        self,
+        role: Role,
+        key: str,
+        key_node: ScalarNode,
+        value_node: Node,
+        placement: Placement,
+        where: str,
+        metadata: MappingNode | None,
+        values: RegistryList,
+        intended_key: str,
+        line_offset: int = 0,
+        column_offset: int = 0,
+    ) -> None:
+        self.role = role
+        self.key = key
+        self.key_node = key_node
+        self.value_node = value_node
+        self.placement = placement
+        self.where = where  # human description of the metadata it sits in
+        self.metadata = metadata  # the metadata mapping holding it (None for global defaults)
+        self.values = values
+        self.intended_key = intended_key  # the platform key it is (or is meant to be)
+        self.line_offset = line_offset  # for global defaults parsed out of a ConfigMap string
+        self.column_offset = column_offset
 
 
-@dataclass(slots=True)
-class PodView:
-    template: PodTemplate
-    containers: list[Container]
-    sites: list[AnnotationSite]
-    pull_secrets: list[tuple[str, ScalarNode]]
-    service_account: str
-    annotations: MappingNode | None  # the pod template's metadata.annotations, when a mapping
-    unknown_keys: list[tuple[ScalarNode, str, list[str]]] = field(default_factory=list)
+class PodView(Record):
+    __slots__ = (
+        "annotations",
+        "containers",
+        "pull_secrets",
+        "service_account",
+        "sites",
+        "template",
+        "unknown_keys",
+    )
+
+    def __init__(
+        self,
+        template: PodTemplate,
+        containers: list[Container],
+        sites: list[AnnotationSite],
+        pull_secrets: list[tuple[str, ScalarNode]],
+        service_account: str,
+        annotations: MappingNode | None,
+        unknown_keys: list[tuple[ScalarNode, str, list[str]]] | None = None,
+    ) -> None:
+        self.template = template
+        self.containers = containers
+        self.sites = sites
+        self.pull_secrets = pull_secrets
+        self.service_account = service_account
+        self.annotations = annotations  # the pod template's metadata.annotations, when a mapping
+        self.unknown_keys: list[tuple[ScalarNode, str, list[str]]] = (
+            [] if unknown_keys is None else unknown_keys
+        )
 
     @property
     def obj(self) -> KubeObject:
@@ -218,7 +276,3 @@ def _containers(template: PodTemplate) -> list[Container]:
             assert isinstance(image_node, ScalarNode)
             found.append(Container(name, list_name, image_node, ref, invalid))
     return found
-
-
-def close_matches(key: str, candidates: list[str]) -> list[str]:
-    return difflib.get_close_matches(key, candidates, n=3, cutoff=0.8)

@@ -2,78 +2,125 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+from ekslint.record import Record
 
-Applicability = Literal["safe", "unsafe"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
+    from typing import Literal
+
+    Applicability = Literal["safe", "unsafe"]
 
 
-@dataclass(frozen=True, slots=True)
-class Edit:
+class Edit(Record):
     """Replace ``text[start:end]`` of one document chunk with ``replacement``."""
 
-    start: int
-    end: int
-    replacement: str
+    __slots__ = ("end", "replacement", "start")
+
+    def __init__(self, start: int, end: int, replacement: str) -> None:
+        self.start = start
+        self.end = end
+        self.replacement = replacement
 
 
-@dataclass(frozen=True, slots=True)
-class Fix:
-    applicability: Applicability
-    description: str
-    edits: tuple[Edit, ...]
+class Fix(Record):
+    __slots__ = ("applicability", "description", "edits")
+
+    def __init__(
+        self,
+        applicability: Applicability,
+        description: str,
+        edits: tuple[Edit, ...],
+    ) -> None:
+        self.applicability = applicability
+        self.description = description
+        self.edits = edits
 
 
-@dataclass(frozen=True, slots=True)
-class ObjectRef:
-    kind: str
-    name: str | None
-    namespace: str | None
+class ObjectRef(Record):
+    __slots__ = ("kind", "name", "namespace")
+
+    def __init__(self, kind: str, name: str | None, namespace: str | None) -> None:
+        self.kind = kind
+        self.name = name
+        self.namespace = namespace
 
     def describe(self) -> str:
         name = self.name or "<unnamed>"
         return f"{self.kind}/{name}" + (f" in {self.namespace}" if self.namespace else "")
 
 
-@dataclass(slots=True)
-class Finding:
-    rule: str  # rule ID, e.g. EKS001
-    message: str
-    path: str
-    line: int  # 1-based
-    column: int  # 1-based
-    object: ObjectRef | None = None
-    container: str | None = None
-    source: str | None = None  # Helm template named by a `# Source:` comment
-    fix: Fix | None = None
+class Finding(Record):
     # Where the finding's text lives, so that fixes can be applied: (chunk index, chunk offset)
-    chunk: int = -1
-    fixed: bool = False
-    extra: dict[str, str] = field(default_factory=dict)
+    __slots__ = (
+        "chunk",
+        "column",
+        "container",
+        "extra",
+        "fix",
+        "fixed",
+        "line",
+        "message",
+        "object",
+        "path",
+        "rule",
+        "source",
+    )
+
+    def __init__(
+        self,
+        rule: str,
+        message: str,
+        path: str,
+        line: int,
+        column: int,
+        object: ObjectRef | None = None,
+        container: str | None = None,
+        source: str | None = None,
+        fix: Fix | None = None,
+        chunk: int = -1,
+        fixed: bool = False,
+        extra: dict[str, str] | None = None,
+    ) -> None:
+        self.rule = rule  # rule ID, e.g. EKS001
+        self.message = message
+        self.path = path
+        self.line = line  # 1-based
+        self.column = column  # 1-based
+        self.object = object
+        self.container = container
+        self.source = source  # Helm template named by a `# Source:` comment
+        self.fix = fix
+        self.chunk = chunk
+        self.fixed = fixed
+        self.extra: dict[str, str] = {} if extra is None else extra
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.column, self.rule)
 
 
-@dataclass(frozen=True, slots=True)
-class InputError:
+class InputError(Record):
     """An input that could not be read or parsed (exit code 2)."""
 
-    path: str
-    line: int  # 1-based; 0 when the error is about the file as a whole
-    column: int
-    message: str
+    __slots__ = ("column", "line", "message", "path")
+
+    def __init__(self, path: str, line: int, column: int, message: str) -> None:
+        self.path = path
+        self.line = line  # 1-based; 0 when the error is about the file as a whole
+        self.column = column
+        self.message = message
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.column}: {self.message}"
 
 
-@dataclass(frozen=True, slots=True)
-class Note:
+class Note(Record):
     """Something worth telling that is neither a finding nor an error (e.g. a skipped template)."""
 
-    path: str
-    message: str
+    __slots__ = ("message", "path")
+
+    def __init__(self, path: str, message: str) -> None:
+        self.path = path
+        self.message = message
 
 
 class NodeProblem(Exception):

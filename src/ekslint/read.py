@@ -12,11 +12,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
-from typing import BinaryIO
 
 from ekslint.problems import InputError
+from ekslint.record import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
+    from typing import BinaryIO
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 CONFIG_FILES = frozenset(
@@ -26,12 +28,14 @@ SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "__pyc
 _BOM = "\ufeff"
 
 
-@dataclass(slots=True)
-class Chunk:
-    index: int
-    first_line: int  # 0-based line of the chunk's first line in the whole input
-    text: str
-    bom: bool = False  # the input started with a UTF-8 byte order mark (removed from text)
+class Chunk(Record):
+    __slots__ = ("bom", "first_line", "index", "text")
+
+    def __init__(self, index: int, first_line: int, text: str, bom: bool = False) -> None:
+        self.index = index
+        self.first_line = first_line  # 0-based line of the chunk's first line in the whole input
+        self.text = text
+        self.bom = bom  # the input started with a UTF-8 byte order mark (removed from text)
 
 
 def discover(paths: Iterable[str], excluded: object = None) -> Iterator[str]:
@@ -42,9 +46,8 @@ def discover(paths: Iterable[str], excluded: object = None) -> Iterator[str]:
         if raw == "-":
             yield raw
             continue
-        path = Path(raw)
-        if path.is_dir():
-            for root, dirs, files in os.walk(path):
+        if os.path.isdir(raw):
+            for root, dirs, files in os.walk(raw):
                 dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
                 for name in sorted(files):
                     if name.endswith(MANIFEST_SUFFIXES) and name not in CONFIG_FILES:
@@ -53,7 +56,7 @@ def discover(paths: Iterable[str], excluded: object = None) -> Iterator[str]:
                             yield full
         else:
             # Files named explicitly are linted whatever their suffix (pre-commit passes names).
-            if not is_excluded(raw, excluded) or not path.exists():
+            if not is_excluded(raw, excluded) or not os.path.exists(raw):
                 yield raw
 
 

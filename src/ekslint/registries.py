@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import fnmatch
-import ipaddress
 import re
 from collections.abc import Iterable
 from enum import Enum
@@ -55,6 +54,10 @@ class RegistryCatalog:
 
 
 def _is_ip(host: str) -> bool:
+    if not (host[:1].isdigit() or host.startswith("[")):
+        return False
+    import ipaddress
+
     try:
         ipaddress.ip_address(host.strip("[]"))
     except ValueError:

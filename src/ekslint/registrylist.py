@@ -8,9 +8,9 @@ registries, so coverage is judged on what the user meant and the separator is re
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from ekslint.images import normalize_registry
+from ekslint.record import Record
 
 ALL = "all"
 # Anything but a plain ASCII comma that people use to separate list items.
@@ -29,20 +29,29 @@ _SPLIT = re.compile(rf"[{_SEPARATOR_CHARS}\s]+")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
-@dataclass(frozen=True, slots=True)
-class ListSyntax:
+class ListSyntax(Record):
     """What a platform accepts in the value (see the platform files in ``rules/``)."""
 
-    scheme_allowed: bool = False
-    max_entries: int | None = None
-    all_allowed: bool = True
+    __slots__ = ("all_allowed", "max_entries", "scheme_allowed")
+
+    def __init__(
+        self,
+        scheme_allowed: bool = False,
+        max_entries: int | None = None,
+        all_allowed: bool = True,
+    ) -> None:
+        self.scheme_allowed = scheme_allowed
+        self.max_entries = max_entries
+        self.all_allowed = all_allowed
 
 
-@dataclass(slots=True)
-class Entry:
-    raw: str  # as written, without surrounding blanks
-    registry: str  # normalised ``host[:port]`` (lower-case host), or "" when empty
-    problems: list[str] = field(default_factory=list)
+class Entry(Record):
+    __slots__ = ("problems", "raw", "registry")
+
+    def __init__(self, raw: str, registry: str, problems: list[str] | None = None) -> None:
+        self.raw = raw  # as written, without surrounding blanks
+        self.registry = registry  # normalised ``host[:port]`` (lower-case host), or "" when empty
+        self.problems: list[str] = [] if problems is None else problems
 
     @property
     def cleaned(self) -> str:
@@ -50,13 +59,22 @@ class Entry:
         return self.registry
 
 
-@dataclass(slots=True)
-class RegistryList:
-    value: str
-    entries: list[Entry]
-    bad_separators: list[str]
-    blanks: bool  # blanks around entries or commas
-    empty_entries: int
+class RegistryList(Record):
+    __slots__ = ("bad_separators", "blanks", "empty_entries", "entries", "value")
+
+    def __init__(
+        self,
+        value: str,
+        entries: list[Entry],
+        bad_separators: list[str],
+        blanks: bool,
+        empty_entries: int,
+    ) -> None:
+        self.value = value
+        self.entries = entries
+        self.bad_separators = bad_separators
+        self.blanks = blanks  # blanks around entries or commas
+        self.empty_entries = empty_entries
 
     @property
     def is_all(self) -> bool:
@@ -95,7 +113,10 @@ class RegistryList:
         return problems
 
 
-def parse_registry_list(value: str, syntax: ListSyntax = ListSyntax()) -> RegistryList:
+_DEFAULT_SYNTAX = ListSyntax()
+
+
+def parse_registry_list(value: str, syntax: ListSyntax = _DEFAULT_SYNTAX) -> RegistryList:
     bad = [label for char, label in _BAD_SEPARATORS.items() if char in value.strip()]
     stripped = value.strip()
     if re.search(rf"[^\s{_SEPARATOR_CHARS}][ \t]+[^\s{_SEPARATOR_CHARS}]", stripped):

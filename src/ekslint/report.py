@@ -2,27 +2,52 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections import Counter
-from dataclasses import dataclass, field
-from typing import TextIO
 
 from ekslint.problems import Finding, InputError, Note
+from ekslint.record import Record
 from ekslint.rulepack import Platform
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
+    from typing import TextIO
 
-@dataclass(slots=True)
-class RunReport:
-    platform: Platform
-    severities: dict[str, str]
-    findings: list[Finding] = field(default_factory=list)
-    errors: list[InputError] = field(default_factory=list)
-    notes: list[Note] = field(default_factory=list)
-    files: int = 0
-    fixed: list[Finding] = field(default_factory=list)
-    fix_mode: bool = False
-    unsafe_fixes: bool = False
+
+class RunReport(Record):
+    __slots__ = (
+        "errors",
+        "files",
+        "findings",
+        "fix_mode",
+        "fixed",
+        "notes",
+        "platform",
+        "severities",
+        "unsafe_fixes",
+    )
+
+    def __init__(
+        self,
+        platform: Platform,
+        severities: dict[str, str],
+        findings: list[Finding] | None = None,
+        errors: list[InputError] | None = None,
+        notes: list[Note] | None = None,
+        files: int = 0,
+        fixed: list[Finding] | None = None,
+        fix_mode: bool = False,
+        unsafe_fixes: bool = False,
+    ) -> None:
+        self.platform = platform
+        self.severities = severities
+        self.findings: list[Finding] = [] if findings is None else findings
+        self.errors: list[InputError] = [] if errors is None else errors
+        self.notes: list[Note] = [] if notes is None else notes
+        self.files = files
+        self.fixed: list[Finding] = [] if fixed is None else fixed
+        self.fix_mode = fix_mode
+        self.unsafe_fixes = unsafe_fixes
 
     def severity(self, finding: Finding) -> str:
         return self.severities.get(finding.rule, "warning")
@@ -70,6 +95,8 @@ def finding_json(report: RunReport, finding: Finding) -> dict[str, object]:
 
 
 def write_json(report: RunReport, out: TextIO) -> None:
+    import json
+
     document = {
         "findings": [finding_json(report, f) for f in report.findings],
         "fixed": [finding_json(report, f) for f in report.fixed],

@@ -6,56 +6,118 @@ validator compiled ahead of time, so start-up does not pay for a JSON Schema lib
 
 from __future__ import annotations
 
-import difflib
 import functools
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Literal
+import os
 
 from ekslint.data import load_yaml, rules_dir
+from ekslint.record import Record
 from ekslint.registrylist import ListSyntax
 
-Severity = Literal["error", "warning"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
+    from typing import Any, Literal
+
+    Severity = Literal["error", "warning"]
 
 
 class RuleDataError(Exception):
     """A rule or platform file is not valid (a packaging bug, or a user's own pack)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
-    id: str
-    name: str
-    severity: Severity
-    summary: str
-    rationale: str
-    remediation: str
-    check: str
-    scope: str
-    params: dict[str, Any]
-    fix_available: bool
-    fix_safety: str | None  # "safe", "unsafe", "conditional" (safe only when ...), or None
-    fix_description: str
-    examples: dict[str, str]
-    pack: str
+class Rule(Record):
+    __slots__ = (
+        "check",
+        "examples",
+        "fix_available",
+        "fix_description",
+        "fix_safety",
+        "id",
+        "name",
+        "pack",
+        "params",
+        "rationale",
+        "remediation",
+        "scope",
+        "severity",
+        "summary",
+    )
+
+    def __init__(
+        self,
+        id: str,
+        name: str,
+        severity: Severity,
+        summary: str,
+        rationale: str,
+        remediation: str,
+        check: str,
+        scope: str,
+        params: dict[str, Any],
+        fix_available: bool,
+        fix_safety: str | None,
+        fix_description: str,
+        examples: dict[str, str],
+        pack: str,
+    ) -> None:
+        self.id = id
+        self.name = name
+        self.severity = severity
+        self.summary = summary
+        self.rationale = rationale
+        self.remediation = remediation
+        self.check = check
+        self.scope = scope
+        self.params = params
+        self.fix_available = fix_available
+        self.fix_safety = (
+            fix_safety  # "safe", "unsafe", "conditional" (safe only when ...), or None
+        )
+        self.fix_description = fix_description
+        self.examples = examples
+        self.pack = pack
 
 
-@dataclass(slots=True)
-class Platform:
-    name: str
-    title: str
-    annotations: dict[str, str]  # role ("http", "insecure") -> annotation key
-    prefix: str
-    known_annotations: frozenset[str]
-    list_syntax: ListSyntax
-    global_defaults: dict[str, str] | None
-    rules: dict[str, Rule] = field(default_factory=dict)
-    _roles: dict[str, str] = field(default_factory=dict)
+class Platform(Record):
+    __slots__ = (
+        "_roles",
+        "annotations",
+        "global_defaults",
+        "known_annotations",
+        "list_syntax",
+        "name",
+        "prefix",
+        "rules",
+        "title",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        title: str,
+        annotations: dict[str, str],
+        prefix: str,
+        known_annotations: frozenset[str],
+        list_syntax: ListSyntax,
+        global_defaults: dict[str, str] | None,
+        rules: dict[str, Rule] | None = None,
+        _roles: dict[str, str] | None = None,
+    ) -> None:
+        self.name = name
+        self.title = title
+        self.annotations = annotations  # role ("http", "insecure") -> annotation key
+        self.prefix = prefix
+        self.known_annotations = known_annotations
+        self.list_syntax = list_syntax
+        self.global_defaults = global_defaults
+        self.rules: dict[str, Rule] = {} if rules is None else rules
+        self._roles: dict[str, str] = {} if _roles is None else _roles
 
     def role_of(self, key: str) -> Any:
         return self._roles.get(key)
 
     def close_matches(self, key: str) -> list[str]:
+        import difflib
+
         return difflib.get_close_matches(key, sorted(self.known_annotations), n=3, cutoff=0.8)
 
     def rule_by_name_or_id(self, word: str) -> Rule | None:
@@ -66,19 +128,24 @@ class Platform:
 
 
 def available_platforms() -> list[str]:
-    return sorted(p.parent.name for p in rules_dir().glob("*/platform.yaml"))
+    root = rules_dir()
+    return sorted(
+        name
+        for name in os.listdir(root)
+        if os.path.isfile(os.path.join(root, name, "platform.yaml"))
+    )
 
 
 @functools.cache
 def load_platform(name: str) -> Platform:
-    folder = rules_dir() / name
-    if not (folder / "platform.yaml").is_file():
+    folder = os.path.join(rules_dir(), name)
+    if not os.path.isfile(os.path.join(folder, "platform.yaml")):
         known = ", ".join(available_platforms())
         raise RuleDataError(f"unknown platform {name!r} (known: {known})")
     return _load_platform(folder)
 
 
-def _validate(kind: str, data: Any, path: Path) -> None:
+def _validate(kind: str, data: Any, path: str) -> None:
     from ekslint import _validators
 
     validate = getattr(_validators, f"validate_{kind}")
@@ -88,9 +155,10 @@ def _validate(kind: str, data: Any, path: Path) -> None:
         raise RuleDataError(f"{path}: {exc.message}") from None
 
 
-def _load_platform(folder: Path) -> Platform:
-    data = load_yaml(folder / "platform.yaml")
-    _validate("platform", data, folder / "platform.yaml")
+def _load_platform(folder: str) -> Platform:
+    platform_file = os.path.join(folder, "platform.yaml")
+    data = load_yaml(platform_file)
+    _validate("platform", data, platform_file)
     syntax = data.get("list-syntax", {})
     platform = Platform(
         name=data["platform"],
@@ -106,9 +174,10 @@ def _load_platform(folder: Path) -> Platform:
         global_defaults=data.get("global-defaults"),
     )
     platform._roles = {key: role for role, key in platform.annotations.items()}
-    for path in sorted(folder.glob("*.yaml")):
-        if path.name == "platform.yaml":
+    for name in sorted(os.listdir(folder)):
+        if not name.endswith(".yaml") or name == "platform.yaml":
             continue
+        path = os.path.join(folder, name)
         raw = load_yaml(path)
         _validate("rule", raw, path)
         if "extends" in raw:
@@ -124,8 +193,11 @@ def _load_platform(folder: Path) -> Platform:
 
 @functools.cache
 def _raw_rule(pack: str, rule_id: str) -> dict[str, Any]:
-    for path in (rules_dir() / pack).glob(f"{rule_id}*.yaml"):
-        data: dict[str, Any] = load_yaml(path)
+    folder = os.path.join(rules_dir(), pack)
+    for name in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
+        if not (name.startswith(rule_id) and name.endswith(".yaml")):
+            continue
+        data: dict[str, Any] = load_yaml(os.path.join(folder, name))
         if data.get("id") == rule_id:
             return data
     raise RuleDataError(f"rule {pack}/{rule_id} named by 'extends' does not exist")

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import json
-from typing import TextIO
 
 from ekslint import read
 from ekslint.config import ConfigError
 from ekslint.engine import FileResult, Linter
 from ekslint.report import RunReport, write_json, write_text
 from ekslint.settings import Settings
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
+    from typing import TextIO
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -38,6 +40,8 @@ class Run:
         self.fixing = bool(args.fix or args.diff)
 
     def show_settings(self, out: TextIO) -> int:
+        import json
+
         document = {
             "config": self.settings.config_path,
             "settings": self.settings.as_dict(),

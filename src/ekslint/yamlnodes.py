@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ekslint.problems import NodeProblem
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
+    from typing import Any
 
 __all__ = [
     "MappingNode",
@@ -60,8 +63,30 @@ def compose_documents(text: str) -> Iterator[Node | None]:
 
 # go-yaml v2 (used by sigs.k8s.io/yaml, hence kubectl) resolution of plain scalars.
 _BOOL = frozenset(
-    {"y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE",
-     "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF"}
+    {
+        "y",
+        "Y",
+        "yes",
+        "Yes",
+        "YES",
+        "n",
+        "N",
+        "no",
+        "No",
+        "NO",
+        "true",
+        "True",
+        "TRUE",
+        "false",
+        "False",
+        "FALSE",
+        "on",
+        "On",
+        "ON",
+        "off",
+        "Off",
+        "OFF",
+    }
 )
 _NULL = frozenset({"", "~", "null", "Null", "NULL"})
 _INT = re.compile(

@@ -8,13 +8,16 @@ logic is the same; the rule file says which function and with which params.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
 
 from ekslint.context import Context
 from ekslint.problems import Finding
 from ekslint.rulepack import Rule
 
-CheckFunction = Callable[[Rule, Any, Context], Iterable[Finding]]
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
+    from typing import Any
+
+    CheckFunction = Callable[[Rule, Any, Context], Iterable[Finding]]
 CHECKS: dict[str, CheckFunction] = {}
 
 

@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from ekslint.checks import check
-from ekslint.checks.fixes import add_registries, remove_annotation
+from ekslint.checks.fixes import add_registries, pod_site, remove_annotation, trailing_comment
 from ekslint.context import Context
 from ekslint.edits import quote
 from ekslint.kube import KubeObject
 from ekslint.pods import PodView
 from ekslint.problems import Edit, Finding
+from ekslint.record import Record
 from ekslint.rulepack import Rule
 from ekslint.yamlnodes import MappingNode, ScalarNode, get, is_null, mapping_entries, scalar_type
 
 
-@dataclass(slots=True)
-class ObjectView:
-    obj: KubeObject
-    pods: list[PodView]
+class ObjectView(Record):
+    __slots__ = ("obj", "pods")
+
+    def __init__(self, obj: KubeObject, pods: list[PodView]) -> None:
+        self.obj = obj
+        self.pods = pods
 
     def annotation_maps(self) -> Iterator[MappingNode]:
         """Every annotations mapping of the object and of its pod templates, once each."""
@@ -37,8 +39,12 @@ def misplaced(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
     for site in pod.sites:
         if site.placement not in ("labels", "other-metadata"):
             continue
-        edits: list[Edit] = [remove_annotation(ctx, site)]
-        edits += add_registries(ctx, pod, site.role, site.values.registries or ["all"])
+        # A comment at the end of the annotation's line moves with it into a new annotation.
+        comment = trailing_comment(ctx, site) if pod_site(pod, site.role) is None else None
+        moved, text = comment if comment is not None else (-1, "")
+        edits: list[Edit] = [remove_annotation(ctx, site, moved_comment=moved)]
+        registries = site.values.registries or ["all"]
+        edits += add_registries(ctx, pod, site.role, registries, "  " + text if text else "")
         # Moving an annotation into metadata it was removed from (a Pod's labels) is one edit
         # inside another: let the two overlap only when they touch different characters.
         where = "labels" if site.placement == "labels" else site.where
