@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from ekslint.context import Context
 from ekslint.edits import (
+    comments_in,
     delete_entry,
+    entry_end,
     indent_step,
+    insert_lines,
+    last_end,
     quote,
+    render_entry,
     replace_empty_with_block,
     replace_scalar,
     set_key,
@@ -16,55 +21,100 @@ from ekslint.problems import Edit
 from ekslint.yamlnodes import MappingNode, ScalarNode, is_null, lookup
 
 
-def add_registries(ctx: Context, pod: PodView, role: str, registries: list[str]) -> list[Edit]:
-    """Make the pod template's annotation for ``role`` list ``registries`` too."""
+def add_registries(
+    ctx: Context, pod: PodView, role: str, registries: list[str], comment: str = ""
+) -> list[Edit]:
+    """Make the pod template's annotation for ``role`` list ``registries`` too. ``comment``
+    (``  # ...``) goes at the end of the line of a newly inserted annotation."""
     key = ctx.platform.annotations[role]
-    existing = next((s for s in pod.sites if s.role == role and s.placement == "pod"), None)
+    existing = pod_site(pod, role)
     if existing is not None:
         names = existing.values.registries + [
             r for r in registries if r not in existing.values.registries
         ]
         return [set_value(ctx, existing, ",".join(names))]
-    return [insert_annotation(ctx, pod, key, ",".join(registries))]
+    return [insert_annotation(ctx, pod, key, ",".join(registries), comment)]
 
 
-def insert_annotation(ctx: Context, pod: PodView, key: str, value: str) -> Edit:
+def pod_site(pod: PodView, role: str) -> AnnotationSite | None:
+    """The annotation for ``role`` where it belongs, in the pod template."""
+    return next((s for s in pod.sites if s.role == role and s.placement == "pod"), None)
+
+
+def insert_annotation(ctx: Context, pod: PodView, key: str, value: str, comment: str = "") -> Edit:
     chunk = ctx.chunk
-    quoted = quote(value, _DOUBLE_QUOTED)
+    quoted = quote(value, _DOUBLE_QUOTED) + comment
+    # Where the template says nothing about indentation, the rest of the document does.
+    step = indent_step(chunk, pod.obj.node)
+    template = pod.template.template
     metadata = pod.template.metadata
     if metadata is not None:
         entry = lookup(metadata, "annotations")
         if entry is not None:
             key_node, annotations = entry
-            if isinstance(annotations, MappingNode):
-                return set_key(chunk, annotations, key, [quoted], parent_key=key_node)
-            if is_null(annotations):
-                return replace_empty_with_block(chunk, annotations, key_node, [(key, [quoted])])
-        metadata_key = _key_of(pod.template.template, "metadata")
+            if isinstance(annotations, MappingNode) and (annotations.value or metadata.flow_style):
+                return set_key(
+                    chunk, annotations, key, [quoted], parent_key=key_node, default_step=step
+                )
+            if is_null(annotations) or isinstance(annotations, MappingNode):
+                # `annotations:`, `annotations: ~` or `annotations: {}` in a block mapping.
+                return replace_empty_with_block(
+                    chunk, annotations, key_node, [(key, [quoted])], default_step=step
+                )
+        metadata_key = _key_of(template, "metadata")
         return set_key(
-            chunk, metadata, "annotations", [f"  {key}: {quoted}"], parent_key=metadata_key
+            chunk,
+            metadata,
+            "annotations",
+            [f"  {key}: {quoted}"],
+            parent_key=metadata_key,
+            default_step=step,
         )
-    template = pod.template.template
     lines = ["  annotations:", f"    {key}: {quoted}"]
+    entry = lookup(template, "metadata")
+    if entry is not None and is_null(entry[1]):  # `metadata:` with nothing in it
+        return replace_empty_with_block(
+            chunk, entry[1], entry[0], [("annotations", [f"  {key}: {quoted}"])], default_step=step
+        )
     spec_key = _key_of(template, "spec")
     if spec_key is not None and not template.flow_style:
-        # A new `metadata` reads best before `spec`, where people put it.
+        # A new `metadata` reads best before `spec`, where people put it, and before the
+        # comment lines that introduce `spec`.
         column = spec_key.start_mark.column
-        step = indent_step(chunk, template)
         at = chunk.line_start(spec_key.start_mark.index)
         if chunk.text[at : spec_key.start_mark.index].strip() == "":
-            from ekslint.edits import render_entry
-
-            return Edit(at, at, render_entry("metadata", lines, column, step, chunk.newline))
-    return set_key(chunk, template, "metadata", lines)
+            while at > 0:
+                previous = chunk.line_start(at - 1)
+                line = chunk.text[previous:at]
+                if not (line.strip().startswith("#") and len(line) - len(line.lstrip()) == column):
+                    break
+                at = previous
+            step = indent_step(chunk, template, step)
+            return insert_lines(
+                chunk, at, render_entry("metadata", lines, column, step, chunk.newline)
+            )
+    return set_key(chunk, template, "metadata", lines, default_step=step)
 
 
 def set_value(ctx: Context, site: AnnotationSite, value: str) -> Edit:
     return replace_scalar(ctx.chunk, site.value_node, value)
 
 
-def remove_annotation(ctx: Context, site: AnnotationSite) -> Edit:
-    """Delete the annotation; an annotations mapping left empty goes with it."""
+def trailing_comment(ctx: Context, site: AnnotationSite) -> tuple[int, str] | None:
+    """``(offset, text)`` of the comment at the end of an annotation's last line, if any."""
+    chunk = ctx.chunk
+    end = entry_end(chunk, site.value_node)
+    nodes = [site.key_node, site.value_node]
+    found = comments_in(chunk, site.key_node.start_mark.index, end, nodes)
+    if found and not found[-1][1] and found[-1][0] > last_end(site.value_node, chunk):
+        offset = found[-1][0]
+        return offset, chunk.text[offset : chunk.line_end(offset)].rstrip("\r\n")
+    return None
+
+
+def remove_annotation(ctx: Context, site: AnnotationSite, moved_comment: int = -1) -> Edit:
+    """Delete the annotation; an annotations mapping left empty goes with it. Comments on the
+    deleted lines stay, but the one at offset ``moved_comment``."""
     assert site.metadata is not None
     section = "labels" if site.placement == "labels" else "annotations"
     found = lookup(site.metadata, section)
@@ -72,8 +122,8 @@ def remove_annotation(ctx: Context, site: AnnotationSite) -> Edit:
     section_key, mapping = found
     assert isinstance(mapping, MappingNode)
     if len(mapping.value) == 1 and not site.metadata.flow_style:
-        return delete_entry(ctx.chunk, site.metadata, section_key)
-    return delete_entry(ctx.chunk, mapping, site.key_node)
+        return delete_entry(ctx.chunk, site.metadata, section_key, moved_comment=moved_comment)
+    return delete_entry(ctx.chunk, mapping, site.key_node, moved_comment=moved_comment)
 
 
 def _key_of(mapping: MappingNode, key: str) -> ScalarNode | None:

@@ -6,12 +6,12 @@ from collections.abc import Iterator
 
 from ekslint.checks import check
 from ekslint.context import Context, Deferred
-from ekslint.edits import child_indent, last_end, set_key
+from ekslint.edits import child_indent, entry_end, indent_step, insert_lines, replace_empty, set_key
 from ekslint.inventory import Inventory
 from ekslint.pods import PodView
 from ekslint.problems import Edit, Finding
 from ekslint.rulepack import Rule
-from ekslint.yamlnodes import Node, SequenceNode, lookup
+from ekslint.yamlnodes import Node, SequenceNode, is_null, lookup
 
 DOCKER_SECRET_TYPES = ("kubernetes.io/dockerconfigjson", "kubernetes.io/dockercfg")
 
@@ -28,7 +28,8 @@ def missing_pull_secret(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Find
         fix = None
         if secret is not None:
             edit = _add_pull_secret(ctx, pod, secret)
-            fix = ctx.fix(rule, f"add imagePullSecrets: {secret}", edit)
+            if edit is not None:
+                fix = ctx.fix(rule, f"add imagePullSecrets: {secret}", edit)
         finding = ctx.finding(
             rule,
             container.image_node,
@@ -53,26 +54,39 @@ def _unless_account_has_secrets(finding: Finding, pod: PodView) -> Deferred:
     return resolve
 
 
-def _add_pull_secret(ctx: Context, pod: PodView, secret: str) -> Edit:
-    """``imagePullSecrets`` at the end of the pod spec, in the document's sequence style."""
+def _add_pull_secret(ctx: Context, pod: PodView, secret: str) -> Edit | None:
+    """``imagePullSecrets`` at the end of the pod spec, laid out like its ``containers``."""
+    chunk = ctx.chunk
     spec = pod.template.spec
     spec_entry = lookup(pod.template.template, "spec")
     assert spec_entry is not None
+    step = indent_step(chunk, pod.obj.node)
+    item = f"- name: {secret}"
+    existing = lookup(spec, "imagePullSecrets")
+    if existing is not None:
+        value = existing[1]
+        if isinstance(value, SequenceNode) and value.flow_style and not value.value:
+            close = value.end_mark.index - 1  # `[]`
+            return Edit(close, close, f"{{name: {secret}}}")
+        if not is_null(value):
+            return None  # a list with no usable names: a person must look at it
+    if spec.flow_style:
+        return set_key(chunk, spec, "imagePullSecrets", [f"  {item}"])
+    column = child_indent(chunk, spec, spec_entry[0], step)
+    # Indent the new list as the containers list is (`- ` under the key, or indented).
+    offset = step
     containers = lookup(spec, "containers")
-    indented = True
-    if containers is not None and isinstance(containers[1], SequenceNode):
-        indented = containers[1].start_mark.column > containers[0].start_mark.column
-    if indented:
-        return set_key(
-            ctx.chunk, spec, "imagePullSecrets", [f"  - name: {secret}"], parent_key=spec_entry[0]
-        )
-    # A non-indented sequence sits at its key's own column.
-    column = child_indent(ctx.chunk, spec, spec_entry[0])
-    at = ctx.chunk.line_end(last_end(spec))
-    nl = ctx.chunk.newline
-    text = f"{' ' * column}imagePullSecrets:{nl}{' ' * column}- name: {secret}{nl}"
-    prefix = "" if ctx.chunk.text[at - 1 : at] == "\n" else nl
-    return Edit(at, at, prefix + text)
+    if containers is not None:
+        items = containers[1]
+        if isinstance(items, SequenceNode) and not items.flow_style and items.value:
+            offset = items.start_mark.column - containers[0].start_mark.column
+    nl = chunk.newline
+    if existing is not None:  # `imagePullSecrets:` with nothing after it
+        column = existing[0].start_mark.column
+        body = f"{' ' * (column + offset)}{item}{nl}"
+        return replace_empty(chunk, existing[1], existing[0], body)
+    lines = f"{' ' * column}imagePullSecrets:{nl}{' ' * (column + offset)}{item}{nl}"
+    return insert_lines(chunk, entry_end(chunk, spec), lines)
 
 
 @check("pull_secret_mismatch")
