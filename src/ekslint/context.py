@@ -65,6 +65,10 @@ class Context(Record):
         column_offset: int = 0,
     ) -> Finding:
         mark = node.start_mark
+        if line_offset or column_offset:
+            # The node sits inside a string (eks-config's pod.annotations): its positions are
+            # mapped for the report, but edits cannot be, so no fix is offered.
+            fix = None
         return Finding(
             rule=rule.id,
             message=message,

@@ -19,6 +19,7 @@ from ekslint.checks import CHECKS, load_all
 from ekslint.checks.metadata import ObjectView
 from ekslint.context import Context, Deferred
 from ekslint.edits import Chunk as EditableChunk
+from ekslint.globals import global_defaults_view, is_global_defaults
 from ekslint.inventory import Inventory, SecretInfo, docker_config_registries
 from ekslint.kube import KubeObject, is_core, is_foreign, iter_objects, pod_templates
 from ekslint.pods import build_pod
@@ -235,6 +236,14 @@ class Linter:
             )
             return
         self._object_suppressions(obj, ctx, result)
+        if is_global_defaults(obj, self.platform):
+            view = global_defaults_view(obj, self.platform, ctx.chunk.text)
+            if view is not None:
+                self.inventory.global_sites.extend(view.sites)
+                for rule in self.pod_rules:
+                    found = CHECKS[rule.check](rule, view, ctx)
+                    if found:
+                        yield from found
         pods = []
         for template in pod_templates(obj):
             try:

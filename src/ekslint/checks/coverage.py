@@ -50,7 +50,10 @@ def missing_annotation(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Findi
         )
         if ctx.source:
             finding.extra["lasting-fix"] = lasting_fix(key, registry, ctx.source)
-        ctx.deferred.append(_unless_global(finding, role, registry))
+        if any(s.role == role and s.placement == "pod" for s in pod.sites):
+            yield finding  # the pod's own annotation overrides the cluster-wide default
+        else:
+            ctx.deferred.append(_unless_global(finding, role, registry))
     yield from ()
 
 
@@ -96,8 +99,16 @@ def undeclared_registry(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Find
             container=container.name,
         )
 
-        def resolve(inventory: Inventory, f: Finding = finding, r: str = registry) -> list[Finding]:
-            covered = any(inventory.globally_covered(role, r) for role in ("http", "insecure"))
+        overridden = {s.role for s in pod.sites if s.placement == "pod"}
+
+        def resolve(
+            inventory: Inventory,
+            f: Finding = finding,
+            r: str = registry,
+            own: set[str] = overridden,
+        ) -> list[Finding]:
+            roles = [role for role in ("http", "insecure") if role not in own]
+            covered = any(inventory.globally_covered(role, r) for role in roles)
             return [] if covered or inventory.globally_listed_host(r) else [f]
 
         ctx.deferred.append(resolve)

@@ -115,7 +115,10 @@ def trailing_comment(ctx: Context, site: AnnotationSite) -> tuple[int, str] | No
 def remove_annotation(ctx: Context, site: AnnotationSite, moved_comment: int = -1) -> Edit:
     """Delete the annotation; an annotations mapping left empty goes with it. Comments on the
     deleted lines stay, but the one at offset ``moved_comment``."""
-    assert site.metadata is not None
+    if site.metadata is None:
+        # Cluster-wide defaults live inside a ConfigMap string: no edit is offered there
+        # (Context.finding drops fixes at such positions).
+        return Edit(0, 0, "")
     section = "labels" if site.placement == "labels" else "annotations"
     found = lookup(site.metadata, section)
     assert found is not None

@@ -1,0 +1,93 @@
+"""Cluster-wide pod annotation defaults: the ConfigMap ``kube-system/eks-config``.
+
+Its ``pod.annotations`` key holds a YAML block of annotations applied to every pod that does not
+set the same annotation itself (global < super node < pod). Registry annotations found there
+cover pods across all inputs, and their values are checked by the same rules as a pod's, at
+their own positions inside the ConfigMap.
+"""
+
+from __future__ import annotations
+
+from ekslint.kube import KubeObject, PodTemplate
+from ekslint.pods import AnnotationSite, PodView
+from ekslint.problems import NodeProblem
+from ekslint.registrylist import parse_registry_list
+from ekslint.rulepack import Platform
+from ekslint.yamlnodes import (
+    MappingNode,
+    ScalarNode,
+    compose_documents,
+    get,
+    mapping_entries,
+    scalar_text,
+)
+
+_STR = "tag:yaml.org,2002:str"
+
+
+def is_global_defaults(obj: KubeObject, platform: Platform) -> bool:
+    spec = platform.global_defaults
+    return bool(
+        spec
+        and obj.kind == "ConfigMap"
+        and obj.name == spec["name"]
+        and obj.namespace == spec["namespace"]
+    )
+
+
+def global_defaults_view(obj: KubeObject, platform: Platform, chunk_text: str) -> PodView | None:
+    """A pod-like view of the ConfigMap's registry annotations (no containers), or None."""
+    assert platform.global_defaults is not None
+    key = platform.global_defaults["key"]
+    value = get(obj.node, "data", key)
+    if not isinstance(value, ScalarNode) or not str(value.value).strip():
+        return None
+    line_offset, column_offset = _inner_origin(value, chunk_text)
+    try:
+        roots = [r for r in compose_documents(str(value.value)) if r is not None]
+    except Exception as exc:  # noqa: BLE001 - any YAML error inside the string
+        raise NodeProblem(
+            f"{key} in ConfigMap {obj.name} is not a YAML block of annotations: {exc}",
+            value.start_mark.line,
+            value.start_mark.column,
+        ) from None
+    sites: list[AnnotationSite] = []
+    for root in roots:
+        if not isinstance(root, MappingNode):
+            continue
+        for name, (key_node, value_node) in mapping_entries(root).items():
+            role = platform.role_of(name)
+            if role is None:
+                continue
+            text = scalar_text(value_node) or ""
+            sites.append(
+                AnnotationSite(
+                    role,
+                    name,
+                    key_node,
+                    value_node,
+                    "global",
+                    f"ConfigMap {obj.namespace}/{obj.name} {key}",
+                    None,
+                    parse_registry_list(text, platform.list_syntax),
+                    name,
+                    line_offset,
+                    column_offset,
+                )
+            )
+    if not sites:
+        return None
+    template = PodTemplate(obj, obj.node, MappingNode("tag:yaml.org,2002:map", []), ("data", key))
+    return PodView(template, [], sites, [], "default", None)
+
+
+def _inner_origin(value: ScalarNode, chunk_text: str) -> tuple[int, int]:
+    """Where line 0, column 0 of the string's content sits in the chunk (line, column)."""
+    if value.style in ("|", ">"):
+        line = value.start_mark.line + 1
+        rest = chunk_text[value.start_mark.index :].split("\n", 1)
+        body = rest[1] if len(rest) > 1 else ""
+        first = next((x for x in body.split("\n") if x.strip()), "")
+        return line, len(first) - len(first.lstrip(" "))
+    quote = 1 if value.style in ("'", '"') else 0
+    return value.start_mark.line, value.start_mark.column + quote
