@@ -8,6 +8,8 @@ their own positions inside the ConfigMap.
 
 from __future__ import annotations
 
+import yaml
+
 from ekslint.kube import KubeObject, PodTemplate
 from ekslint.pods import AnnotationSite, PodView
 from ekslint.problems import NodeProblem
@@ -45,7 +47,7 @@ def global_defaults_view(obj: KubeObject, platform: Platform, chunk_text: str) -
     line_offset, column_offset = _inner_origin(value, chunk_text)
     try:
         roots = [r for r in compose_documents(str(value.value)) if r is not None]
-    except Exception as exc:  # noqa: BLE001 - any YAML error inside the string
+    except yaml.YAMLError as exc:
         raise NodeProblem(
             f"{key} in ConfigMap {obj.name} is not a YAML block of annotations: {exc}",
             value.start_mark.line,
