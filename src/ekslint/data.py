@@ -1,6 +1,12 @@
 """Loading the data files shipped in ``rules/``: rule packs, workload kinds, registry lists.
 
 In a wheel the folder is ``ekslint/rules``; in a source checkout it is the top-level ``rules/``.
+
+Parsed and validated files are remembered in a small cache (``~/.cache/ekslint``) keyed by
+each file's path, size and modification time: pre-commit runs ekslint on every commit, and
+re-reading twenty YAML files and importing the schema validators each time would cost more than
+linting the commit. A file that changes is parsed and validated again; ``EKSLINT_NO_CACHE=1``
+turns the cache off.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import yaml
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
+    from collections.abc import Callable
     from typing import Any
 
 
@@ -24,6 +31,85 @@ def rules_dir() -> str:
     return os.path.join(os.path.dirname(os.path.dirname(here)), "rules")
 
 
+_CACHE_FORMAT = 1
+_cache: dict[str, tuple[int, int, str, Any]] | None = None
+_cache_dirty = False
+
+
+def _cache_file() -> str | None:
+    if os.environ.get("EKSLINT_NO_CACHE"):
+        return None
+    from ekslint import __version__
+
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "ekslint", f"validated-{__version__}-{_CACHE_FORMAT}.marshal")
+
+
+def _load_cache() -> dict[str, tuple[int, int, str, Any]]:
+    global _cache
+    if _cache is None:
+        _cache = {}
+        path = _cache_file()
+        if path is not None:
+            import marshal
+
+            try:
+                with open(path, "rb") as handle:
+                    loaded = marshal.load(handle)
+                if isinstance(loaded, dict):
+                    _cache = loaded
+            except (OSError, EOFError, ValueError, TypeError):
+                pass
+    return _cache
+
+
+def _save_cache() -> None:
+    path = _cache_file()
+    if path is None or not _cache_dirty or _cache is None:
+        return
+    import marshal
+    import tempfile
+
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
+        with os.fdopen(handle, "wb") as out:
+            marshal.dump(_cache, out)
+        os.replace(temporary, path)
+    except (OSError, ValueError):
+        pass  # a cache that cannot be written only costs time
+
+
+def load_validated(path: str, kind: str, validate: Callable[[Any, str], None]) -> Any:
+    """``load_yaml(path)`` checked by ``validate``, or the cached result for the same file."""
+    global _cache_dirty
+    stat = os.stat(path)
+    cache = _load_cache()
+    key = os.path.abspath(path)
+    entry = cache.get(key)
+    if entry is not None and entry[:3] == (stat.st_mtime_ns, stat.st_size, kind):
+        return entry[3]
+    data = load_yaml(path)
+    validate(data, path)  # raises on invalid data, which is never cached
+    try:
+        import marshal
+
+        marshal.dumps(data)
+    except ValueError:
+        return data  # not plain data (e.g. dates): usable, but not cacheable
+    cache[key] = (stat.st_mtime_ns, stat.st_size, kind, data)
+    if not _cache_dirty:
+        import atexit
+
+        atexit.register(_save_cache)
+        _cache_dirty = True
+    return data
+
+
+def _no_schema(data: Any, path: str) -> None:
+    """Files without a schema of their own (workloads, registries)."""
+
+
 def load_yaml(path: str) -> Any:
     loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with open(path, "rb") as handle:
@@ -32,11 +118,15 @@ def load_yaml(path: str) -> Any:
 
 @functools.cache
 def workloads() -> dict[str, Any]:
-    data: dict[str, Any] = load_yaml(os.path.join(rules_dir(), "workloads.yaml"))
+    data: dict[str, Any] = load_validated(
+        os.path.join(rules_dir(), "workloads.yaml"), "workloads", _no_schema
+    )
     return data
 
 
 @functools.cache
 def registry_lists() -> dict[str, Any]:
-    data: dict[str, Any] = load_yaml(os.path.join(rules_dir(), "registries.yaml"))
+    data: dict[str, Any] = load_validated(
+        os.path.join(rules_dir(), "registries.yaml"), "registries", _no_schema
+    )
     return data

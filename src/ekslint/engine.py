@@ -237,11 +237,11 @@ class Linter:
             return
         self._object_suppressions(obj, ctx, result)
         if is_global_defaults(obj, self.platform):
-            view = global_defaults_view(obj, self.platform, ctx.chunk.text)
-            if view is not None:
-                self.inventory.global_sites.extend(view.sites)
+            defaults = global_defaults_view(obj, self.platform, ctx.chunk.text)
+            if defaults is not None:
+                self.inventory.global_sites.extend(defaults.sites)
                 for rule in self.pod_rules:
-                    found = CHECKS[rule.check](rule, view, ctx)
+                    found = CHECKS[rule.check](rule, defaults, ctx)
                     if found:
                         yield from found
         pods = []

@@ -9,12 +9,13 @@ from __future__ import annotations
 import functools
 import os
 
-from ekslint.data import load_yaml, rules_dir
+from ekslint.data import load_validated, rules_dir
 from ekslint.record import Record
 from ekslint.registrylist import ListSyntax
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
+    from collections.abc import Callable
     from typing import Any, Literal
 
     Severity = Literal["error", "warning"]
@@ -145,6 +146,13 @@ def load_platform(name: str) -> Platform:
     return _load_platform(folder)
 
 
+def _validator(kind: str) -> Callable[[Any, str], None]:
+    def validate(data: Any, path: str) -> None:
+        _validate(kind, data, path)
+
+    return validate
+
+
 def _validate(kind: str, data: Any, path: str) -> None:
     from ekslint import _validators
 
@@ -157,8 +165,7 @@ def _validate(kind: str, data: Any, path: str) -> None:
 
 def _load_platform(folder: str) -> Platform:
     platform_file = os.path.join(folder, "platform.yaml")
-    data = load_yaml(platform_file)
-    _validate("platform", data, platform_file)
+    data = load_validated(platform_file, "platform", _validator("platform"))
     syntax = data.get("list-syntax", {})
     platform = Platform(
         name=data["platform"],
@@ -178,8 +185,7 @@ def _load_platform(folder: str) -> Platform:
         if not name.endswith(".yaml") or name == "platform.yaml":
             continue
         path = os.path.join(folder, name)
-        raw = load_yaml(path)
-        _validate("rule", raw, path)
+        raw = load_validated(path, "rule", _validator("rule"))
         if "extends" in raw:
             base_pack, _, base_id = raw["extends"].partition("/")
             base = _raw_rule(base_pack, base_id)
@@ -197,7 +203,9 @@ def _raw_rule(pack: str, rule_id: str) -> dict[str, Any]:
     for name in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
         if not (name.startswith(rule_id) and name.endswith(".yaml")):
             continue
-        data: dict[str, Any] = load_yaml(os.path.join(folder, name))
+        data: dict[str, Any] = load_validated(
+            os.path.join(folder, name), "rule", _validator("rule")
+        )
         if data.get("id") == rule_id:
             return data
     raise RuleDataError(f"rule {pack}/{rule_id} named by 'extends' does not exist")

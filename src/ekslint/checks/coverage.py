@@ -99,7 +99,7 @@ def undeclared_registry(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Find
             container=container.name,
         )
 
-        overridden = {s.role for s in pod.sites if s.placement == "pod"}
+        overridden: set[str] = {s.role for s in pod.sites if s.placement == "pod"}
 
         def resolve(
             inventory: Inventory,
