@@ -60,6 +60,7 @@ class FileResult(Record):
         "findings",
         "notes",
         "path",
+        "skipped",
         "stat",
         "suppressions",
     )
@@ -76,6 +77,7 @@ class FileResult(Record):
         stat: os.stat_result | None = None,
     ) -> None:
         self.path = path
+        self.skipped = False  # a raw template: not linted
         self.findings: list[Finding] = [] if findings is None else findings
         self.errors: list[InputError] = [] if errors is None else errors
         self.notes: list[Note] = [] if notes is None else notes
@@ -142,22 +144,30 @@ class Linter:
                 result.chunks_had_bom |= chunk.bom
             if "ekslint" in chunk.text:
                 suppressions.scan(chunk.text, chunk.first_line)
+            if result.skipped:
+                continue  # only keeping the text, to pass a skipped stream through
             templated = "{{" in chunk.text
             if templated and _HELM_ACTION_LINE.search(chunk.text):
-                self._skip_template(result)
-                return
+                self._skip_template(result, keep_text)
+                if not keep_text:
+                    return
+                continue
             errors_before = len(result.errors)
             findings = self.lint_chunk(chunk.index, chunk.first_line, chunk.text, result)
             if templated and len(result.errors) > errors_before:
                 del result.errors[errors_before:]  # it did not parse because it is a template
-                self._skip_template(result)
-                return
+                self._skip_template(result, keep_text)
+                if not keep_text:
+                    return
+                continue
             result.findings.extend(findings)
 
-    def _skip_template(self, result: FileResult) -> None:
+    def _skip_template(self, result: FileResult, keep_text: bool) -> None:
         result.notes.append(Note(result.path, _HELM_NOTE))
         result.findings.clear()
-        result.chunks.clear()
+        result.skipped = True
+        if not keep_text:
+            result.chunks.clear()
         self.deferred = [(r, d) for r, d in self.deferred if r is not result]
 
     def lint_chunk(

@@ -75,6 +75,10 @@ class Fixer:
         outcome = FixOutcome()
         if not result.chunks:
             return outcome
+        if result.skipped:  # a raw template: passed through untouched
+            original = "".join(text for _, text in sorted(result.chunks.values()))
+            outcome.text = (_BOM if result.chunks_had_bom else "") + original
+            return outcome
         if result.errors:
             # A chunk that could not be decoded or parsed is not in hand: never rebuild the file.
             if any(self._fixable(f) for f in result.findings):
@@ -85,6 +89,7 @@ class Fixer:
         for finding in result.findings:
             by_chunk.setdefault(finding.chunk, []).append(finding)
         texts = {index: text for index, (_, text) in result.chunks.items()}
+        offered = [f for f in result.findings if self._fixable(f)]
         for index, findings in by_chunk.items():
             if index in texts and any(self._fixable(f) for f in findings):
                 texts[index] = self._fix_chunk(index, texts[index], findings, result, outcome)
@@ -92,8 +97,10 @@ class Fixer:
         outcome.text = (_BOM if result.chunks_had_bom else "") + fixed_text
         if fixed_text == original:
             outcome.text = None if path != "-" else outcome.text
+            outcome.fixed = []
             return outcome
         self._relint(path, fixed_text, result)
+        outcome.fixed = _gone(offered + outcome.fixed, result.findings)
         if path != "-":
             if self.write:
                 error = write_atomically(path, outcome.text, result.stat)
@@ -145,6 +152,21 @@ class Fixer:
         fresh.findings += self.linter.resolve_for(fresh)
         self.linter.finish(fresh)
         result.findings = fresh.findings
+
+
+def _gone(candidates: list[Finding], remaining: list[Finding]) -> list[Finding]:
+    """Findings no longer reported after fixing: one fix can settle several findings (a value
+    rewritten for a missing port also gets its separators right)."""
+
+    def key(f: Finding) -> tuple[object, ...]:
+        return (f.rule, f.object, f.container, f.chunk)
+
+    left = {key(f) for f in remaining}
+    gone: dict[tuple[object, ...], Finding] = {}
+    for finding in candidates:
+        if key(finding) not in left:
+            gone.setdefault((*key(finding), finding.line, finding.column), finding)
+    return sorted(gone.values(), key=Finding.sort_key)
 
 
 def unified_diff(name: str, before: str, after: str) -> str:
