@@ -57,3 +57,27 @@ def test_bad_separator_is_eks004_alone(tmp_path: Path) -> None:
     assert rules(
         tmp_path, text, "--http-registry", "10.16.100.174:5000", "--http-registry", "10.0.0.2:5000"
     ) == ["EKS004"]
+
+
+def test_annotation_copied_to_workload_and_template_is_fine(tmp_path: Path) -> None:
+    """Kustomize's commonAnnotations put the same annotation on the workload and its pod
+    template: the copy on the workload does nothing, but nothing is missing either."""
+    text = f"""apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  annotations:
+    {HTTP}: "10.16.100.174:5000"
+spec:
+  template:
+    metadata:
+      annotations:
+        {HTTP}: "10.16.100.174:5000"
+    spec:
+      containers:
+        - name: web
+          image: 10.16.100.174:5000/busybox:latest
+"""
+    assert rules(tmp_path, text, "--http-registry", "10.16.100.174:5000") == []
+    different = text.replace('"10.16.100.174:5000"\nspec', '"10.0.0.1:5000"\nspec')
+    assert rules(tmp_path, different, "--http-registry", "10.16.100.174:5000") == ["EKS006"]

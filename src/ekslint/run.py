@@ -100,8 +100,8 @@ class Run:
         # With a stream being fixed, stdout carries the manifests and the report goes to stderr;
         # with --diff, stdout carries the diff.
         report_out = out
-        if fixed_stream is not None or args.diff:
-            report_out = err
+        if args.diff or (args.fix and "-" in inputs):
+            report_out = err  # stdout is for the manifests, even when they could not be read
         if fixed_stream is not None:
             out.write(fixed_stream)
         if args.diff:

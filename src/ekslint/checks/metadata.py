@@ -9,7 +9,7 @@ from ekslint.checks.fixes import add_registries, pod_site, remove_annotation, tr
 from ekslint.context import Context
 from ekslint.edits import quote
 from ekslint.kube import KubeObject
-from ekslint.pods import PodView
+from ekslint.pods import AnnotationSite, PodView
 from ekslint.problems import Edit, Finding
 from ekslint.record import Record
 from ekslint.rulepack import Rule
@@ -39,6 +39,8 @@ def misplaced(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
     for site in pod.sites:
         if site.placement not in ("labels", "other-metadata"):
             continue
+        if site.placement == "other-metadata" and _copied_into_template(pod, site):
+            continue  # e.g. Kustomize commonAnnotations: the pod template has it too
         # A comment at the end of the annotation's line moves with it into a new annotation.
         comment = trailing_comment(ctx, site) if pod_site(pod, site.role) is None else None
         moved, text = comment if comment is not None else (-1, "")
@@ -56,6 +58,14 @@ def misplaced(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
             obj=pod.obj.ref,
             fix=ctx.fix(rule, "move it into the pod template", *_ordered(edits)),
         )
+
+
+def _copied_into_template(pod: PodView, site: AnnotationSite) -> bool:
+    """The same annotation, with the same registries, is also where it belongs."""
+    own = pod_site(pod, site.role)
+    return own is not None and own.values.registries == site.values.registries and (
+        own.values.is_all == site.values.is_all
+    )
 
 
 def _ordered(edits: list[Edit]) -> list[Edit]:
