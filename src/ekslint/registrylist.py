@@ -1,5 +1,9 @@
 """The value of a registry annotation: ``host[:port],host[:port]`` or ``all``.
 
+A platform whose list syntax allows a scheme (Huawei CCI) takes entries written as URLs,
+``http://host[:port]/path``: the scheme and path are kept as written, and coverage is judged on
+the ``host[:port]``.
+
 Parsing is lenient on purpose: a value written with the wrong separator still names its
 registries, so coverage is judged on what the user meant and the separator is reported once
 (EKS004) instead of also reporting every registry as missing.
@@ -46,17 +50,31 @@ class ListSyntax(Record):
 
 
 class Entry(Record):
-    __slots__ = ("problems", "raw", "registry")
+    __slots__ = ("path", "problems", "raw", "registry", "scheme")
 
-    def __init__(self, raw: str, registry: str, problems: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        raw: str,
+        registry: str,
+        problems: list[str] | None = None,
+        scheme: str = "",
+        path: str = "",
+    ) -> None:
         self.raw = raw  # as written, without surrounding blanks
         self.registry = registry  # normalised ``host[:port]`` (lower-case host), or "" when empty
         self.problems: list[str] = [] if problems is None else problems
+        self.scheme = scheme  # ``http://`` kept when the platform allows one, else ""
+        self.path = path  # ``/path`` kept when the platform allows a scheme, else ""
 
     @property
     def cleaned(self) -> str:
         """The entry as it should be written."""
-        return self.registry
+        return f"{self.scheme}{self.registry}{self.path}"
+
+    @property
+    def address(self) -> str:
+        """What makes two entries the same address (the scheme does not)."""
+        return self.registry + self.path
 
 
 class RegistryList(Record):
@@ -93,7 +111,11 @@ class RegistryList(Record):
         """The value rewritten: comma-separated, cleaned entries, no duplicates."""
         if self.is_all:
             return ALL
-        return ",".join(self.registries)
+        seen: dict[str, str] = {}
+        for entry in self.entries:
+            if entry.registry:
+                seen.setdefault(entry.address, entry.cleaned)
+        return ",".join(seen.values())
 
     def malformed(self) -> list[str]:
         """Descriptions of every EKS005 problem in the value."""
@@ -105,9 +127,9 @@ class RegistryList(Record):
         seen: set[str] = set()
         for entry in self.entries:
             problems.extend(f"{entry.raw!r}: {p}" for p in entry.problems)
-            if entry.registry and entry.registry in seen:
+            if entry.registry and entry.address in seen:
                 problems.append(f"{entry.raw!r} is listed twice")
-            seen.add(entry.registry)
+            seen.add(entry.address)
         if self.is_all and len([e for e in self.entries if e.registry]) > 1:
             problems.append("'all' mixed with registry addresses")
         return problems
@@ -137,21 +159,28 @@ def _entry(raw: str, syntax: ListSyntax) -> Entry:
         if text != ALL:
             problems.append(f"write 'all' in lower case, not {text!r}")
         return Entry(raw, ALL, problems)
+    # A platform that allows a scheme takes the entry as a URL: scheme and path are kept.
+    url_form = syntax.scheme_allowed
+    kept_scheme = kept_path = ""
     scheme = _SCHEME.match(text)
     if scheme:
-        if not syntax.scheme_allowed:
+        if url_form:
+            kept_scheme = scheme.group(0).lower()
+        else:
             problems.append(f"remove the scheme {scheme.group(0)!r}")
         text = text[scheme.end() :]
     if "/" in text:
         host, _, rest = text.partition("/")
-        if rest:
+        if url_form:
+            kept_path = "/" + rest
+        elif rest:
             problems.append("only the registry host[:port] belongs here, not a path or image")
         else:
             problems.append("remove the trailing '/'")
         text = host
     if not text:
         return Entry(raw, "", problems or ["empty entry"])
-    return Entry(raw, normalize_registry(text), problems)
+    return Entry(raw, normalize_registry(text), problems, kept_scheme, kept_path)
 
 
 def covers(value: RegistryList, registry: str) -> bool:
