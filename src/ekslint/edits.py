@@ -60,10 +60,14 @@ def node_span(chunk: Chunk, node: Node) -> tuple[int, int]:
     return start, end
 
 
-def replace_scalar(chunk: Chunk, node: Node, value: str) -> Edit:
+def replace_scalar(chunk: Chunk, node: Node, value: str, *, in_flow: bool = False) -> Edit:
+    """Write ``value`` in place of a scalar, in its quoting style where the style can hold it
+    (``in_flow``: the scalar sits in a ``{...}``/``[...]``, where a plain ``,`` ends it)."""
     start, end = node_span(chunk, node)
     like = node if isinstance(node, ScalarNode) and node.style not in ("|", ">") else None
-    if like is not None and like.style in (None, "") and not _PLAIN_SAFE.fullmatch(value):
+    if like is not None and like.style in (None, "") and (
+        not _PLAIN_SAFE.fullmatch(value) or (in_flow and any(c in value for c in ",[]{}"))
+    ):
         like = None
     replacement = quote(value, like if like is not None else _DOUBLE)
     if isinstance(node, ScalarNode) and node.style in ("|", ">"):

@@ -97,7 +97,11 @@ def insert_annotation(ctx: Context, pod: PodView, key: str, value: str, comment:
 
 
 def set_value(ctx: Context, site: AnnotationSite, value: str) -> Edit:
-    return replace_scalar(ctx.chunk, site.value_node, value)
+    in_flow = False
+    if site.metadata is not None:
+        found = lookup(site.metadata, "labels" if site.placement == "labels" else "annotations")
+        in_flow = found is not None and isinstance(found[1], MappingNode) and found[1].flow_style
+    return replace_scalar(ctx.chunk, site.value_node, value, in_flow=in_flow)
 
 
 def trailing_comment(ctx: Context, site: AnnotationSite) -> tuple[int, str] | None:
