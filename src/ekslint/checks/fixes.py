@@ -18,7 +18,7 @@ from ekslint.edits import (
 )
 from ekslint.pods import AnnotationSite, PodView
 from ekslint.problems import Edit
-from ekslint.yamlnodes import MappingNode, ScalarNode, is_null, lookup
+from ekslint.yamlnodes import MappingNode, ScalarNode, get, is_null, lookup
 
 
 def add_registries(
@@ -39,6 +39,18 @@ def add_registries(
 def pod_site(pod: PodView, role: str) -> AnnotationSite | None:
     """The annotation for ``role`` where it belongs, in the pod template."""
     return next((s for s in pod.sites if s.role == role and s.placement == "pod"), None)
+
+
+def inserts_in_flow(pod: PodView) -> bool:
+    """Would a new annotation of the pod template go into a ``{...}`` (where no comment fits)?"""
+    metadata = pod.template.metadata
+    if metadata is None:
+        return bool(pod.template.template.flow_style)
+    annotations = get(metadata, "annotations")
+    return bool(
+        metadata.flow_style
+        or (isinstance(annotations, MappingNode) and annotations.flow_style and annotations.value)
+    )
 
 
 def insert_annotation(ctx: Context, pod: PodView, key: str, value: str, comment: str = "") -> Edit:

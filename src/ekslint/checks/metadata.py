@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ekslint.checks import check
-from ekslint.checks.fixes import add_registries, pod_site, remove_annotation, trailing_comment
+from ekslint.checks.fixes import (
+    add_registries,
+    inserts_in_flow,
+    pod_site,
+    remove_annotation,
+    trailing_comment,
+)
 from ekslint.context import Context
 from ekslint.edits import quote
 from ekslint.kube import KubeObject
@@ -42,7 +48,9 @@ def misplaced(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
         if site.placement == "other-metadata" and _copied_into_template(pod, site):
             continue  # e.g. Kustomize commonAnnotations: the pod template has it too
         # A comment at the end of the annotation's line moves with it into a new annotation.
-        comment = trailing_comment(ctx, site) if pod_site(pod, site.role) is None else None
+        comment = None
+        if pod_site(pod, site.role) is None and not inserts_in_flow(pod):
+            comment = trailing_comment(ctx, site)
         moved, text = comment if comment is not None else (-1, "")
         edits: list[Edit] = [remove_annotation(ctx, site, moved_comment=moved)]
         registries = site.values.registries or ["all"]
