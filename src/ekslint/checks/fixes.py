@@ -37,8 +37,21 @@ def add_registries(
 
 
 def pod_site(pod: PodView, role: str) -> AnnotationSite | None:
-    """The annotation for ``role`` where it belongs, in the pod template."""
-    return next((s for s in pod.sites if s.role == role and s.placement == "pod"), None)
+    """The annotation for ``role`` where it belongs, in the pod template; else the pod
+    template's misspelling of it, which EKS007 renames (a second, right-spelt key would turn
+    that rename into a duplicate key)."""
+    found = next((s for s in pod.sites if s.role == role and s.placement == "pod"), None)
+    if found is None:
+        metadata = pod.template.metadata
+        found = next(
+            (
+                s
+                for s in pod.sites
+                if s.role == role and s.placement == "misspelt" and s.metadata is metadata
+            ),
+            None,
+        )
+    return found
 
 
 def inserts_in_flow(pod: PodView) -> bool:
