@@ -12,6 +12,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
     from typing import TextIO
 
+    from ekslint.settings import Settings
+
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 COMMANDS = ("rules", "rule", "schema", "diagnose")
 FORMATS = ("text", "json", "sarif", "github")
@@ -51,7 +53,11 @@ def lint_parser() -> argparse.ArgumentParser:
     )
     conf = parser.add_argument_group("configuration")
     conf.add_argument("--config", metavar="PATH", help="config file (default: search upwards)")
-    conf.add_argument("--isolated", action="store_true", help="ignore config files")
+    conf.add_argument(
+        "--isolated",
+        action="store_true",
+        help="do not search for a config file (an explicit --config still applies)",
+    )
     conf.add_argument("--platform", help="rule pack: tencent-eks (default), aliyun-eci, huawei-cci")
     conf.add_argument(
         "--http-registry",
@@ -118,27 +124,37 @@ def _command(name: str, rest: list[str], out: TextIO, err: TextIO) -> int:
     return docs.schema_command(rest, out, err)
 
 
-def build_settings(args: argparse.Namespace, err: TextIO):  # type: ignore[no-untyped-def]
-    from pathlib import Path
+def build_settings(args: argparse.Namespace, err: TextIO) -> Settings:
+    """Defaults, then the config file (``--config``, or the nearest one unless ``--isolated``),
+    then the command line; every rule selector is checked against the platform's rules."""
+    import os
 
-    from ekslint.config import ConfigError, apply_config, find_config, load_config, validate
+    from ekslint.config import (
+        ConfigError,
+        apply_config,
+        check_selectors,
+        find_config,
+        load_config,
+        validate,
+    )
+    from ekslint.rulepack import load_platform
     from ekslint.settings import Settings
 
     settings = Settings()
-    for key in ("platform", "select", "ignore"):
+    for key in ("platform", "select", "ignore", "severity", "exclude", "per-file-ignores"):
         settings.origins[key] = "default"
     path = None
     if args.config:
-        path = Path(args.config)
-        if not path.is_file():
+        if not os.path.isfile(args.config):
             raise ConfigError(f"{args.config}: config file not found")
+        path = args.config
     elif not args.isolated:
-        path = find_config(Path.cwd())
+        path = find_config(os.getcwd())
+    source = None
     if path is not None:
-        data, node = load_config(path)
-        validate(data, path, node)
-        apply_config(settings, data, str(path))
-        settings.config_path = str(path)
+        source = load_config(path)
+        validate(source)
+        apply_config(settings, source)
     if args.platform:
         settings.platform = args.platform
         settings.origins["platform"] = "--platform"
@@ -154,6 +170,7 @@ def build_settings(args: argparse.Namespace, err: TextIO):  # type: ignore[no-un
         if value:
             setattr(settings, flag, [w.strip() for w in value.split(",") if w.strip()])
             settings.origins[flag] = f"--{flag}"
+    check_selectors(settings, load_platform(settings.platform), source)
     return settings
 
 
