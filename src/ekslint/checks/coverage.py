@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 from ekslint.checks import check
 from ekslint.checks.fixes import add_registries, remove_annotation, set_value
-from ekslint.context import Context, Deferred
+from ekslint.context import Context
+from ekslint.deferred import UnlessDeclaredGlobally, UnlessGlobal
 from ekslint.images import split_host_port
-from ekslint.inventory import Inventory
 from ekslint.pods import AnnotationSite, PodView
 from ekslint.problems import Finding
 from ekslint.registries import Kind
@@ -53,7 +53,7 @@ def missing_annotation(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Findi
         if any(s.role == role and s.placement == "pod" for s in pod.sites):
             yield finding  # the pod's own annotation overrides the cluster-wide default
         else:
-            ctx.deferred.append(_unless_global(finding, role, registry))
+            ctx.deferred.append(UnlessGlobal(finding, role, registry))
     yield from ()
 
 
@@ -65,13 +65,6 @@ def lasting_fix(key: str, registry: str, template: str) -> str:
         f"{chart}'s values (most charts expose podAnnotations):\n"
         f'  podAnnotations:\n    {key}: "{registry}"'
     )
-
-
-def _unless_global(finding: Finding, role: str, registry: str) -> Deferred:
-    def resolve(inventory: Inventory) -> list[Finding]:
-        return [] if inventory.globally_covered(role, registry) else [finding]
-
-    return resolve
 
 
 @check("undeclared_registry")
@@ -99,19 +92,8 @@ def undeclared_registry(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Find
             container=container.name,
         )
 
-        overridden: set[str] = {s.role for s in pod.sites if s.placement == "pod"}
-
-        def resolve(
-            inventory: Inventory,
-            f: Finding = finding,
-            r: str = registry,
-            own: set[str] = overridden,
-        ) -> list[Finding]:
-            roles = [role for role in ("http", "insecure") if role not in own]
-            covered = any(inventory.globally_covered(role, r) for role in roles)
-            return [] if covered or inventory.globally_listed_host(r) else [f]
-
-        ctx.deferred.append(resolve)
+        overridden = frozenset(s.role for s in pod.sites if s.placement == "pod")
+        ctx.deferred.append(UnlessDeclaredGlobally(finding, registry, overridden))
     yield from ()
 
 

@@ -5,15 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ekslint.checks import check
-from ekslint.context import Context, Deferred
+from ekslint.context import Context
+from ekslint.deferred import SecretMismatch, UnlessAccountHasSecrets
 from ekslint.edits import child_indent, entry_end, indent_step, insert_lines, replace_empty, set_key
-from ekslint.inventory import Inventory
 from ekslint.pods import PodView
 from ekslint.problems import Edit, Finding
 from ekslint.rulepack import Rule
-from ekslint.yamlnodes import Node, SequenceNode, is_null, lookup
-
-DOCKER_SECRET_TYPES = ("kubernetes.io/dockerconfigjson", "kubernetes.io/dockercfg")
+from ekslint.yamlnodes import SequenceNode, is_null, lookup
 
 
 @check("missing_pull_secret")
@@ -41,17 +39,10 @@ def missing_pull_secret(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Find
             container=container.name,
             fix=fix,
         )
-        ctx.deferred.append(_unless_account_has_secrets(finding, pod))
+        ctx.deferred.append(
+            UnlessAccountHasSecrets(finding, pod.obj.namespace, pod.service_account)
+        )
     yield from ()
-
-
-def _unless_account_has_secrets(finding: Finding, pod: PodView) -> Deferred:
-    namespace, account = pod.obj.namespace, pod.service_account
-
-    def resolve(inventory: Inventory) -> list[Finding]:
-        return [] if inventory.account_pull_secrets(namespace, account) else [finding]
-
-    return resolve
 
 
 def _add_pull_secret(ctx: Context, pod: PodView, secret: str) -> Edit | None:
@@ -95,30 +86,6 @@ def pull_secret_mismatch(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Fin
     if not registries:
         return
     for name, node in pod.pull_secrets:
-        ctx.deferred.append(_secret_check(rule, ctx, pod, name, node, registries))
+        placeholder = ctx.finding(rule, node, "", obj=pod.obj.ref)
+        ctx.deferred.append(SecretMismatch(placeholder, name, pod.obj.namespace, registries))
     yield from ()
-
-
-def _secret_check(
-    rule: Rule, ctx: Context, pod: PodView, name: str, node: Node, registries: list[str]
-) -> Deferred:
-    def resolve(inventory: Inventory) -> list[Finding]:
-        secret = inventory.secret(pod.obj.namespace, name)
-        if secret is None:
-            return []  # not in the inputs: nothing to compare with
-        if secret.type not in DOCKER_SECRET_TYPES:
-            message = (
-                f"imagePullSecrets names Secret {name!r} of type {secret.type!r}; the runtime "
-                f"only uses {' or '.join(DOCKER_SECRET_TYPES)}"
-            )
-        elif secret.registries is None or any(r in secret.registries for r in registries):
-            return []
-        else:
-            have = ", ".join(secret.registries) or "no registry"
-            message = (
-                f"Secret {name!r} has credentials for {have}, not for "
-                f"{', '.join(registries)} used by this pod"
-            )
-        return [ctx.finding(rule, node, message, obj=pod.obj.ref)]
-
-    return resolve
