@@ -5,6 +5,8 @@ error naming the file, line:col, key, bad value and what was expected."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -496,3 +498,20 @@ def test_unreadable_config(project: Path) -> None:
     result = run(["m.yaml"])
     assert result.code == 2
     assert "cannot read: not UTF-8" in result.err
+
+
+# -- start-up --------------------------------------------------------------------------------------
+
+
+def test_settings_modules_import_nothing_heavy() -> None:
+    """pre-commit runs ekslint on every commit: the lint path imports neither dataclasses
+    (which imports inspect), typing, pathlib nor tomllib."""
+    code = (
+        "import sys\n"
+        "import ekslint.cli, ekslint.config, ekslint.settings, ekslint.selection, "
+        "ekslint.suppress, ekslint.engine\n"
+        "heavy = {'dataclasses', 'inspect', 'typing', 'pathlib', 'tomllib'}\n"
+        "print(sorted(heavy & set(sys.modules)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

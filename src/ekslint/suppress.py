@@ -4,18 +4,19 @@
 - ``# ekslint: file-ignore[EKS012]`` anywhere in a file;
 - annotation ``ekslint.io/ignore: "EKS013,EKS008"`` on a workload or its pod template.
 
-A suppression that names an unknown rule, or suppresses nothing, is reported itself.
+Each takes rule IDs, ID prefixes or rule names; without brackets it covers every rule. A
+suppression that names an unknown rule, or suppresses nothing, is reported itself (EKS018), at
+its own position. A rule that is not enabled for the file (select, ignore, per-file-ignores) is
+not expected to suppress anything.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-from ekslint.problems import Finding, ObjectRef
-
-if TYPE_CHECKING:
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
+    from ekslint.problems import Finding, ObjectRef
     from ekslint.rulepack import Platform
     from ekslint.selection import RuleSelection
 
@@ -26,18 +27,35 @@ _COMMENT = re.compile(
 )
 
 
-@dataclass(slots=True)
 class Suppression:
-    kind: str  # "line", "file", "object"
-    rules: list[str]  # empty: every rule
-    line: int  # 1-based line of the comment / annotation
-    column: int
-    lines: tuple[int, ...] = ()
-    obj: ObjectRef | None = None
-    used: set[str] = field(default_factory=set)
+    __slots__ = ("column", "empty", "kind", "line", "lines", "obj", "rules", "used")
+
+    def __init__(
+        self,
+        kind: str,
+        rules: list[str],
+        line: int,
+        column: int,
+        lines: tuple[int, ...] = (),
+        obj: ObjectRef | None = None,
+        empty: bool = False,
+    ) -> None:
+        self.kind = kind  # "line", "file", "object"
+        self.rules = rules  # selectors; empty: every rule
+        self.line = line  # 1-based line of the comment / annotation value
+        self.column = column
+        self.lines = lines  # the lines a "line" suppression covers
+        self.obj = obj  # the object an "object" suppression covers
+        self.empty = empty  # written with empty brackets: names no rule at all
+        self.used: set[str] = set()  # selectors that suppressed a finding ("*": every rule)
+
+    def __repr__(self) -> str:
+        return f"Suppression({self.kind}, {self.rules!r}, {self.line}:{self.column})"
 
 
 class Suppressions:
+    __slots__ = ("items", "path", "platform")
+
     def __init__(self, path: str, platform: Platform) -> None:
         self.path = path
         self.platform = platform
@@ -50,23 +68,27 @@ class Suppressions:
             match = _COMMENT.search(line)
             if match is None:
                 continue
-            ids = [w.strip() for w in (match.group("ids") or "").split(",") if w.strip()]
+            written = match.group("ids")
+            ids = [w.strip() for w in (written or "").split(",") if w.strip()]
+            empty = written is not None and not ids
             column = match.start() + 1
             if match.group("kind").lower() == "file-ignore":
-                self.items.append(Suppression("file", ids, number, column))
+                self.items.append(Suppression("file", ids, number, column, empty=empty))
             else:
                 alone = line[: match.start()].strip() == ""
                 lines = (number, number + 1) if alone else (number,)
-                self.items.append(Suppression("line", ids, number, column, lines))
+                self.items.append(Suppression("line", ids, number, column, lines, empty=empty))
 
     def add_object(self, obj: ObjectRef, ids: list[str], line: int, column: int) -> None:
-        self.items.append(Suppression("object", ids, line, column, obj=obj))
+        self.items.append(Suppression("object", ids, line, column, obj=obj, empty=not ids))
 
     def suppresses(self, finding: Finding) -> bool:
         rule = self.platform.rules.get(finding.rule)
         names = {finding.rule} | ({rule.name} if rule else set())
         hit = False
         for item in self.items:
+            if item.empty:
+                continue
             if item.kind == "line" and finding.line not in item.lines:
                 continue
             if item.kind == "object" and finding.object != item.obj:
@@ -79,18 +101,42 @@ class Suppressions:
         return hit
 
     def problems(self, selection: RuleSelection) -> list[Finding]:
+        """EKS018 findings: suppressions naming unknown rules, or suppressing nothing."""
+        from ekslint.problems import Finding
+
         rule = self.platform.rule_by_name_or_id(SUPPRESSION_RULE)
-        if rule is None or not selection.enabled(rule.id):
+        if rule is None or not selection.enabled_for(rule.id, self.path):
             return []
         found = []
         for item in self.items:
-            unknown = [w for w in item.rules if not selection.known(w)]
-            if unknown:
-                message = f"suppression names unknown rule {', '.join(unknown)}"
-            elif not item.used:
-                what = ", ".join(item.rules) or "every rule"
-                message = f"suppression of {what} suppresses nothing: remove it"
-            else:
-                continue
-            found.append(Finding(rule.id, message, self.path, item.line, item.column))
+            message = self._problem(item, selection)
+            if message:
+                found.append(Finding(rule.id, message, self.path, item.line, item.column))
         return found
+
+    def _problem(self, item: Suppression, selection: RuleSelection) -> str:
+        from ekslint.selection import selector_hint
+
+        if item.empty:
+            return "suppression names no rule: name one (ignore[EKS013]) or drop the brackets"
+        if not item.rules:
+            return "" if item.used else "suppression of every rule suppresses nothing: remove it"
+        parts = []
+        unknown = [word for word in item.rules if not selection.known(word)]
+        if unknown:
+            hints = [h for h in (selector_hint(self.platform, w) for w in unknown) if h]
+            plural = "s" if len(unknown) > 1 else ""
+            parts.append(
+                f"suppression names unknown rule{plural} {', '.join(unknown)}"
+                + (f" ({'; '.join(hints)})" if hints else "")
+            )
+        unused = [
+            word
+            for word in item.rules
+            if word not in item.used
+            and word not in unknown
+            and any(selection.enabled_for(r, self.path) for r in selection.expand(word))
+        ]
+        if unused:
+            parts.append(f"suppression of {', '.join(unused)} suppresses nothing: remove it")
+        return "; ".join(parts)
