@@ -50,6 +50,7 @@ _HELM_NOTE = (
 )
 _ALIAS = re.compile(r"(?:^|[\s\[{,:-])\*[^\s,\]}]")
 MAX_ALIAS_EXPANSION = 1_000_000
+SHARD_RUN = 64  # consecutive chunks a worker takes at a time from a shared file
 
 
 class FileResult(Record):
@@ -111,7 +112,11 @@ class Linter:
     # -- reading ---------------------------------------------------------------------------
 
     def lint_file(
-        self, path: str, display: str | None = None, keep_text: bool = False
+        self,
+        path: str,
+        display: str | None = None,
+        keep_text: bool = False,
+        shard: tuple[int, int] | None = None,
     ) -> FileResult:
         name = display or path
         result = FileResult(name)
@@ -124,7 +129,7 @@ class Linter:
             with contextlib.suppress(OSError):
                 result.stat = os.fstat(stream.fileno())
         try:
-            self.lint_stream(stream, result, keep_text)
+            self.lint_stream(stream, result, keep_text, shard)
         except OSError as exc:
             result.errors.append(InputError(name, 0, 0, f"cannot read: {exc.strerror or exc}"))
         finally:
@@ -132,12 +137,23 @@ class Linter:
                 stream.close()
         return result
 
-    def lint_stream(self, stream: Iterable[bytes], result: FileResult, keep_text: bool) -> None:
+    def lint_stream(
+        self,
+        stream: Iterable[bytes],
+        result: FileResult,
+        keep_text: bool,
+        shard: tuple[int, int] | None = None,
+    ) -> None:
+        """Lint every document of a stream; with ``shard=(k, n)`` only the k-th of n
+        interleaved runs of chunks (worker processes share a large file this way)."""
         suppressions = Suppressions(result.path, self.platform)
         result.suppressions = suppressions
         for chunk in read.iter_chunks(stream, result.path):  # type: ignore[arg-type]
             if isinstance(chunk, InputError):
-                result.errors.append(chunk)
+                if shard is None or shard[0] == 0:
+                    result.errors.append(chunk)
+                continue
+            if shard is not None and (chunk.index // SHARD_RUN) % shard[1] != shard[0]:
                 continue
             if keep_text:
                 result.chunks[chunk.index] = (chunk.first_line, chunk.text)
@@ -240,8 +256,10 @@ class Linter:
             result.notes.append(
                 Note(
                     result.path,
+                    f"line {ctx.first_line + obj.node.start_mark.line + 1}: "
                     f"{obj.ref.describe()} ({obj.api_version}) "
                     "exists only on another platform: not checked",
+                    ctx.first_line + obj.node.start_mark.line + 1,
                 )
             )
             return
@@ -267,6 +285,7 @@ class Linter:
                         result.path,
                         f"line {line}: {obj.ref.describe()}: {exc.message}; "
                         "not read as a pod template",
+                        line,
                     )
                 )
         for pod in pods:

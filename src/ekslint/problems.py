@@ -116,11 +116,12 @@ class InputError(Record):
 class Note(Record):
     """Something worth telling that is neither a finding nor an error (e.g. a skipped template)."""
 
-    __slots__ = ("message", "path")
+    __slots__ = ("line", "message", "path")
 
-    def __init__(self, path: str, message: str) -> None:
+    def __init__(self, path: str, message: str, line: int = 0) -> None:
         self.path = path
         self.message = message
+        self.line = line  # 1-based line the note is about; 0 for the whole file
 
 
 class NodeProblem(Exception):

@@ -62,11 +62,16 @@ class Run:
         args = self.args
         paths = args.paths or ["."]
         results: list[FileResult] = []
-        inputs: list[str] = []
-        for path in read.discover(paths, self.settings.exclude):
-            inputs.append(path)
-            display = (args.stdin_filename or "<stdin>") if path == "-" else path
-            results.append(self.linter.lint_file(path, display, keep_text=self.fixing))
+        inputs = list(read.discover(paths, self.settings.exclude))
+        names = [(args.stdin_filename or "<stdin>") if p == "-" else p for p in inputs]
+        from ekslint.parallel import lint_in_workers, worth_it
+
+        workers = 1 if self.fixing else worth_it(inputs, args.jobs)
+        if workers > 1:
+            results = lint_in_workers(self.linter, list(zip(inputs, names, strict=True)), workers)
+        else:
+            for path, display in zip(inputs, names, strict=True):
+                results.append(self.linter.lint_file(path, display, keep_text=self.fixing))
         self.linter.resolve_deferred()
         for result in results:
             self.linter.finish(result)

@@ -1,0 +1,76 @@
+"""Worker processes give exactly the single-process result, cross-document checks included."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import CORPUS, run
+
+POD = """apiVersion: v1
+kind: Pod
+metadata:
+  name: p{n}
+  namespace: shop
+spec:
+  serviceAccountName: puller
+  containers:
+    - name: a
+      image: demo.tencentcloudcr.com/team/a:{n}
+    - name: b
+      image: 10.16.100.174:5000/b:{n}
+"""
+ACCOUNT = """apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: puller
+  namespace: shop
+imagePullSecrets: [{name: tcr}]
+"""
+DEFAULTS = """apiVersion: v1
+kind: ConfigMap
+metadata: {name: eks-config, namespace: kube-system}
+data:
+  pod.annotations: |
+    eks.tke.cloud.tencent.com/registry-http-endpoint: "10.16.100.174:5000"
+"""
+
+
+def _both(paths: list[str], *extra: str) -> tuple[str, str]:
+    one = run([*paths, "-j", "1", "--format", "json", "--isolated", *extra])
+    two = run([*paths, "-j", "2", "--format", "json", "--isolated", *extra])
+    assert one.code == two.code
+    return one.out, two.out
+
+
+def test_many_files_with_cross_file_objects(tmp_path: Path) -> None:
+    for n in range(40):
+        (tmp_path / f"pod-{n:02d}.yaml").write_text(POD.format(n=n))
+    (tmp_path / "zz-account.yaml").write_text(ACCOUNT)
+    (tmp_path / "zz-defaults.yaml").write_text(DEFAULTS)
+    one, two = _both([str(tmp_path)], "--http-registry", "10.16.100.174:5000")
+    assert one == two
+    assert '"findings": []' in one  # the account and the defaults, in other files, count
+
+
+def test_one_large_file_shared_between_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ekslint.engine
+    import ekslint.parallel
+
+    monkeypatch.setattr(ekslint.parallel, "SHARD_FILE_BYTES", 1000)
+    monkeypatch.setattr(ekslint.engine, "SHARD_RUN", 4)
+    documents = [POD.format(n=n) for n in range(600)] + ["kind: [\n"] + [ACCOUNT]
+    big = tmp_path / "big.yaml"
+    big.write_text("---\n".join(documents) + "# ekslint: file-ignore[EKS012]\n")
+    one, two = _both([str(big)])
+    assert one == two
+    assert '"EKS012"' not in one and "invalid YAML" in one
+
+
+def test_corpus_same_either_way() -> None:
+    if CORPUS.is_dir():
+        one, two = _both([str(CORPUS)])
+        assert one == two
