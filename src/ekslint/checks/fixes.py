@@ -130,14 +130,18 @@ def set_value(ctx: Context, site: AnnotationSite, value: str) -> Edit:
 
 
 def trailing_comment(ctx: Context, site: AnnotationSite) -> tuple[int, str] | None:
-    """``(offset, text)`` of the comment at the end of an annotation's last line, if any."""
+    """``(offset, text)`` of the comment at the end of an annotation's line (its last line, or
+    the header line of a block scalar), if any."""
     chunk = ctx.chunk
     end = entry_end(chunk, site.value_node)
     nodes = [site.key_node, site.value_node]
     found = comments_in(chunk, site.key_node.start_mark.index, end, nodes)
-    if found and not found[-1][1] and found[-1][0] > last_end(site.value_node, chunk):
-        offset = found[-1][0]
-        return offset, chunk.text[offset : chunk.line_end(offset)].rstrip("\r\n")
+    value = site.value_node
+    block = isinstance(value, ScalarNode) and value.style in ("|", ">")
+    for offset, whole_line in reversed(found):
+        on_header = block and chunk.line_start(offset) == chunk.line_start(value.start_mark.index)
+        if not whole_line and (on_header or offset > last_end(value, chunk)):
+            return offset, chunk.text[offset : chunk.line_end(offset)].rstrip("\r\n")
     return None
 
 
