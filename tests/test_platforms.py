@@ -293,3 +293,27 @@ def test_eci_takes_no_scheme(tmp_path: Path) -> None:
     )
     found = lint_text(tmp_path, text, "--platform", "aliyun-eci").json["findings"]
     assert [f["rule"] for f in found] == ["ECI005"]
+
+
+def test_rewriting_a_value_keeps_how_entries_are_written() -> None:
+    """What fixes that keep, drop or add registries should write (CCI keeps URLs)."""
+    from ekslint.registrylist import parse_registry_list
+
+    syntax = load_platform("huawei-cci").list_syntax
+    value = parse_registry_list(
+        "http://10.0.0.1:5000,docker.io,harbor.corp.example/a,HARBOR.corp.example/b", syntax
+    )
+    assert value.registries == ["10.0.0.1:5000", "docker.io", "harbor.corp.example"]
+    assert value.addresses == [
+        "10.0.0.1:5000",
+        "docker.io",
+        "harbor.corp.example/a",
+        "harbor.corp.example/b",
+    ]
+    kept = ["10.0.0.1:5000", "harbor.corp.example", "10.0.0.2:5000"]
+    assert value.rewritten(kept) == (
+        "http://10.0.0.1:5000,harbor.corp.example/a,harbor.corp.example/b,10.0.0.2:5000"
+    )
+    eks = parse_registry_list("10.0.0.1:5000,docker.io")
+    assert eks.rewritten(["10.0.0.1:5000"]) == "10.0.0.1:5000"
+    assert eks.addresses == eks.registries

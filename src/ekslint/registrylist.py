@@ -117,6 +117,24 @@ class RegistryList(Record):
                 seen.setdefault(entry.address, entry.cleaned)
         return ",".join(seen.values())
 
+    @property
+    def addresses(self) -> list[str]:
+        """The distinct addresses written (``host[:port]`` plus any path), in order."""
+        return list(dict.fromkeys(e.address for e in self.entries if e.registry))
+
+    def rewritten(self, registries: list[str]) -> str:
+        """A value naming ``registries``, each written as in this value (with its scheme and
+        path where the platform allows them); registries not in it are written bare. For fixes
+        that keep, drop or add registries without losing how the others were written."""
+        forms: dict[str, list[str]] = {}
+        seen: set[str] = set()
+        for entry in self.entries:
+            if entry.registry and entry.address not in seen:
+                seen.add(entry.address)
+                forms.setdefault(entry.registry, []).append(entry.cleaned)
+        written = [form for registry in registries for form in forms.get(registry, [registry])]
+        return ",".join(dict.fromkeys(written))
+
     def malformed(self) -> list[str]:
         """Descriptions of every EKS005 problem in the value."""
         problems: list[str] = []
