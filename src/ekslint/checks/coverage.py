@@ -151,7 +151,8 @@ def unused_entry(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
         if not unused:
             continue
         keep = [r for r in site.values.registries if r not in unused]
-        edit = set_value(ctx, site, ",".join(keep)) if keep else remove_annotation(ctx, site)
+        value = site.values.rewritten(keep)
+        edit = set_value(ctx, site, value) if keep else remove_annotation(ctx, site)
         yield ctx.finding(
             rule,
             site.value_node,

@@ -44,9 +44,10 @@ def malformed_entry(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]
         if values.bad_separators:
             continue  # EKS004 rewrites the whole value
         problems = values.malformed()
-        too_many = syntax.max_entries is not None and len(values.registries) > syntax.max_entries
+        count = len(values.addresses)
+        too_many = syntax.max_entries is not None and count > syntax.max_entries
         if too_many:
-            problems.append(f"{len(values.registries)} entries; at most {syntax.max_entries}")
+            problems.append(f"{count} entries; at most {syntax.max_entries}")
         if not problems:
             continue
         fix = None
@@ -91,7 +92,7 @@ def wildcard_all(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
         yield ctx.finding(
             rule,
             site.value_node,
-            f"{site.key}: 'all' {what} for every registry, TCR and public ones included"
+            f"{site.key}: 'all' {what} for every registry, public and cloud ones included"
             + (f"; this pod needs only {', '.join(needed)}" if needed else ""),
             obj=pod.obj.ref,
             fix=fix,
@@ -111,9 +112,9 @@ def trusted_listed(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
         if not public:
             continue
         keep = [r for r in site.values.registries if r not in public]
-        if site.values.is_all:
-            keep = ["all", *keep]
-        edit = set_value(ctx, site, ",".join(keep)) if keep else remove_annotation(ctx, site)
+        parts = ["all"] if site.values.is_all else []
+        parts += [site.values.rewritten(keep)] if keep else []
+        edit = set_value(ctx, site, ",".join(parts)) if parts else remove_annotation(ctx, site)
         yield ctx.finding(
             rule,
             site.value_node,
