@@ -172,6 +172,20 @@ def _flow_safe(text: object) -> bool:
     return text[:1] in "'\"" or not any(c in text for c in ",[]{}")
 
 
+def can_flow(block: Block) -> bool:
+    """Can the whole block be written as ``{...}`` (no comments, no block scalars)?"""
+    for entry in block.entries:
+        if entry.comment is not None or entry.before is not None:
+            return False
+        value = entry.value
+        if isinstance(value, Block):
+            if not can_flow(value):
+                return False
+        elif not _flow_safe(value) and value != "":
+            return False
+    return True
+
+
 def registry_scalar(draw: Any, value: str) -> str | Literal:
     """The value quoted, or now and then as a block scalar with one registry a line."""
     entries = [e for e in re.split(r"[,;，、| ]+", value) if e]
@@ -356,7 +370,9 @@ def workloads(draw: Any) -> Case:
             elif isinstance(existing.value, Block) and not existing.value.flow:
                 existing.value.entries.extend(extra.value.entries)
         draw(st.randoms()).shuffle(entries)
-        return Block(entries)
+        block = Block(entries)
+        block.flow = can_flow(block) and draw(st.integers(0, 5)) == 0
+        return block
 
     containers = Items(
         [

@@ -81,6 +81,14 @@ def insert_annotation(ctx: Context, pod: PodView, key: str, value: str, comment:
                 return set_key(
                     chunk, annotations, key, [quoted], parent_key=key_node, default_step=step
                 )
+            if is_null(annotations) and metadata.flow_style:
+                # `{annotations: ~, ...}` or `{annotations: , ...}`
+                flow_map = f"{{{key}: {quoted}}}"
+                start, end = annotations.start_mark.index, annotations.end_mark.index
+                if start == end:
+                    start = end = chunk.text.index(":", key_node.end_mark.index) + 1
+                    flow_map = " " + flow_map
+                return Edit(start, end, flow_map)
             if is_null(annotations) or isinstance(annotations, MappingNode):
                 # `annotations:`, `annotations: ~` or `annotations: {}` in a block mapping.
                 return replace_empty_with_block(
@@ -122,16 +130,15 @@ def insert_annotation(ctx: Context, pod: PodView, key: str, value: str, comment:
 
 
 def set_value(ctx: Context, site: AnnotationSite, value: str) -> Edit:
-    in_flow = False
-    if site.metadata is not None:
-        found = lookup(site.metadata, "labels" if site.placement == "labels" else "annotations")
-        in_flow = found is not None and isinstance(found[1], MappingNode) and found[1].flow_style
+    in_flow = site.metadata is not None and bool(_section(site)[1].flow_style)
     return replace_scalar(ctx.chunk, site.value_node, value, in_flow=in_flow)
 
 
 def trailing_comment(ctx: Context, site: AnnotationSite) -> tuple[int, str] | None:
     """``(offset, text)`` of the comment at the end of an annotation's line (its last line, or
     the header line of a block scalar), if any."""
+    if site.metadata is None or _section(site)[1].flow_style:
+        return None  # in `{...}` the comment at the end of the line is not the entry's
     chunk = ctx.chunk
     end = entry_end(chunk, site.value_node)
     nodes = [site.key_node, site.value_node]
@@ -152,14 +159,18 @@ def remove_annotation(ctx: Context, site: AnnotationSite, moved_comment: int = -
         # Cluster-wide defaults live inside a ConfigMap string: no edit is offered there
         # (Context.finding drops fixes at such positions).
         return Edit(0, 0, "")
-    section = "labels" if site.placement == "labels" else "annotations"
-    found = lookup(site.metadata, section)
-    assert found is not None
-    section_key, mapping = found
-    assert isinstance(mapping, MappingNode)
-    if len(mapping.value) == 1 and not site.metadata.flow_style:
+    section_key, mapping = _section(site)
+    if len(mapping.value) == 1:
         return delete_entry(ctx.chunk, site.metadata, section_key, moved_comment=moved_comment)
     return delete_entry(ctx.chunk, mapping, site.key_node, moved_comment=moved_comment)
+
+
+def _section(site: AnnotationSite) -> tuple[ScalarNode, MappingNode]:
+    """The ``annotations`` (or ``labels``) entry of the metadata holding ``site``."""
+    assert site.metadata is not None
+    found = lookup(site.metadata, "labels" if site.placement == "labels" else "annotations")
+    assert found is not None and isinstance(found[1], MappingNode)
+    return found[0], found[1]
 
 
 def _key_of(mapping: MappingNode, key: str) -> ScalarNode | None:
