@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,9 @@ import pytest
 from hypothesis import settings
 
 from ekslint.cli import main
+
+# The validated-data cache (ekslint.data) of the tests is their own, not the developer's.
+os.environ.setdefault("XDG_CACHE_HOME", tempfile.mkdtemp(prefix="ekslint-test-cache-"))
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"

@@ -134,8 +134,8 @@ def build_settings(args: argparse.Namespace, err: TextIO) -> Settings:
         apply_config,
         check_selectors,
         find_config,
-        load_config,
-        validate,
+        full_source,
+        load_valid_config,
     )
     from ekslint.rulepack import load_platform
     from ekslint.settings import Settings
@@ -152,8 +152,7 @@ def build_settings(args: argparse.Namespace, err: TextIO) -> Settings:
         path = find_config(os.getcwd())
     source = None
     if path is not None:
-        source = load_config(path)
-        validate(source)
+        source = load_valid_config(path)
         apply_config(settings, source)
     if args.platform:
         settings.platform = args.platform
@@ -170,7 +169,14 @@ def build_settings(args: argparse.Namespace, err: TextIO) -> Settings:
         if value:
             setattr(settings, flag, [w.strip() for w in value.split(",") if w.strip()])
             settings.origins[flag] = f"--{flag}"
-    check_selectors(settings, load_platform(settings.platform), source)
+    platform = load_platform(settings.platform)
+    try:
+        check_selectors(settings, platform, source)
+    except ConfigError:
+        if source is None:
+            raise
+        check_selectors(settings, platform, full_source(source))  # again, with positions
+        raise
     return settings
 
 

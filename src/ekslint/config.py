@@ -125,6 +125,35 @@ def load_config(path: str) -> ConfigSource:
     return ConfigSource(path, data, node=node)
 
 
+def load_valid_config(path: str) -> ConfigSource:
+    """``load_config`` and ``validate``; a file unchanged since it last validated comes from
+    the cache (ekslint.data), so a pre-commit run skips both. A source from the cache has no
+    positions: ``full_source`` reloads it when an error message needs them."""
+    from ekslint.data import load_validated
+
+    loaded: list[ConfigSource] = []
+
+    def load(file: str) -> Any:
+        source = load_config(file)
+        validate(source)
+        loaded.append(source)
+        return source.data
+
+    data = load_validated(path, "config", _accept, load=load)
+    return loaded[0] if loaded else ConfigSource(path, data)
+
+
+def full_source(source: ConfigSource) -> ConfigSource:
+    """The same config with its node/text, for positions in an error message."""
+    if source.node is not None or source.text is not None:
+        return source
+    return load_config(source.path)
+
+
+def _accept(data: Any, path: str) -> None:
+    """Validation happened while loading (see load_valid_config)."""
+
+
 def _read(path: str) -> str:
     try:
         with open(path, encoding="utf-8") as handle:

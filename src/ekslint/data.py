@@ -32,8 +32,10 @@ def rules_dir() -> str:
 
 
 _CACHE_FORMAT = 1
+_CACHE_ENTRIES = 256  # about 25 rule files per platform plus configs: plenty, and small
 _cache: dict[str, tuple[int, int, str, Any]] | None = None
 _cache_dirty = False
+_cache_used: dict[str, None] = {}  # keys read or written by this run, in order
 
 
 def _cache_file() -> str | None:
@@ -70,26 +72,37 @@ def _save_cache() -> None:
     import marshal
     import tempfile
 
+    # Keep what this run used, then the most recent others whose files still exist.
+    keys = list(_cache_used) + [k for k in reversed(_cache) if k not in _cache_used]
+    kept = [k for k in keys if k in _cache_used or os.path.exists(k)][:_CACHE_ENTRIES]
+    pruned = {k: _cache[k] for k in reversed(kept)}
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
         with os.fdopen(handle, "wb") as out:
-            marshal.dump(_cache, out)
+            marshal.dump(pruned, out)
         os.replace(temporary, path)
     except (OSError, ValueError):
         pass  # a cache that cannot be written only costs time
 
 
-def load_validated(path: str, kind: str, validate: Callable[[Any, str], None]) -> Any:
-    """``load_yaml(path)`` checked by ``validate``, or the cached result for the same file."""
+def load_validated(
+    path: str,
+    kind: str,
+    validate: Callable[[Any, str], None],
+    load: Callable[[str], Any] | None = None,
+) -> Any:
+    """``load(path)`` (default: ``load_yaml``) checked by ``validate``, or the cached result
+    for the same, unchanged file."""
     global _cache_dirty
     stat = os.stat(path)
     cache = _load_cache()
     key = os.path.abspath(path)
     entry = cache.get(key)
+    _cache_used[key] = None
     if entry is not None and entry[:3] == (stat.st_mtime_ns, stat.st_size, kind):
         return entry[3]
-    data = load_yaml(path)
+    data = (load or load_yaml)(path)
     validate(data, path)  # raises on invalid data, which is never cached
     try:
         import marshal
