@@ -73,8 +73,9 @@ def _save_cache() -> None:
     import tempfile
 
     # Keep what this run used, then the most recent others whose files still exist.
-    keys = list(_cache_used) + [k for k in reversed(_cache) if k not in _cache_used]
-    kept = [k for k in keys if k in _cache_used or os.path.exists(k)][:_CACHE_ENTRIES]
+    keys = [k for k in _cache_used if k in _cache]
+    keys += [k for k in reversed(_cache) if k not in _cache_used and os.path.exists(k)]
+    kept = keys[:_CACHE_ENTRIES]
     pruned = {k: _cache[k] for k in reversed(kept)}
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
