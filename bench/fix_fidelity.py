@@ -28,7 +28,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpora import build_corpora  # noqa: E402
+from corpora import build_corpora
 
 REGISTRY_KEYS = ("registry-http-endpoint", "registry-insecure-skip-verify")
 # Lines a fix may add or remove: registry annotations, their holders, pull secrets.
