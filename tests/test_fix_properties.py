@@ -181,6 +181,9 @@ def can_flow(block: Block) -> bool:
         if isinstance(value, Block):
             if not can_flow(value):
                 return False
+        elif isinstance(value, Items):
+            if not all(can_flow(item) for item in value.items):
+                return False
         elif not _flow_safe(value) and value != "":
             return False
     return True
@@ -393,6 +396,7 @@ def workloads(draw: Any) -> Case:
         )
     if kind == "CronJob" and len(pod_spec.entries) == 1:
         pod_spec.entries.append(Entry("restartPolicy", "OnFailure"))
+    pod_spec.flow = can_flow(pod_spec) and draw(st.integers(0, 7)) == 0
     template = Block([])
     if kind != "Pod":
         shape = draw(st.integers(0, 9))
@@ -403,6 +407,7 @@ def workloads(draw: Any) -> Case:
         template.entries.append(Entry("spec", pod_spec, comments.maybe(), comments.maybe(0.15)))
         if draw(st.booleans()):
             template.entries.reverse()
+        template.flow = can_flow(template) and draw(st.integers(0, 5)) == 0
 
     document = Block(
         [

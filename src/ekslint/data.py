@@ -83,7 +83,7 @@ def _save_cache() -> None:
         with os.fdopen(handle, "wb") as out:
             marshal.dump(pruned, out)
         os.replace(temporary, path)
-    except Exception:
+    except Exception:  # at exit: a cache that cannot be written only costs time
         pass
 
 

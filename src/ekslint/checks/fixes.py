@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ekslint.context import Context
 from ekslint.edits import (
+    Chunk,
     comments_in,
     delete_entry,
     entry_end,
@@ -18,7 +19,7 @@ from ekslint.edits import (
 )
 from ekslint.pods import AnnotationSite, PodView
 from ekslint.problems import Edit
-from ekslint.yamlnodes import MappingNode, ScalarNode, get, is_null, lookup
+from ekslint.yamlnodes import MappingNode, Node, ScalarNode, get, is_null, lookup
 
 
 def add_registries(
@@ -83,12 +84,7 @@ def insert_annotation(ctx: Context, pod: PodView, key: str, value: str, comment:
                 )
             if is_null(annotations) and metadata.flow_style:
                 # `{annotations: ~, ...}` or `{annotations: , ...}`
-                flow_map = f"{{{key}: {quoted}}}"
-                start, end = annotations.start_mark.index, annotations.end_mark.index
-                if start == end:
-                    start = end = chunk.text.index(":", key_node.end_mark.index) + 1
-                    flow_map = " " + flow_map
-                return Edit(start, end, flow_map)
+                return _fill_null(chunk, key_node, annotations, f"{{{key}: {quoted}}}")
             if is_null(annotations) or isinstance(annotations, MappingNode):
                 # `annotations:`, `annotations: ~` or `annotations: {}` in a block mapping.
                 return replace_empty_with_block(
@@ -105,6 +101,8 @@ def insert_annotation(ctx: Context, pod: PodView, key: str, value: str, comment:
         )
     lines = ["  annotations:", f"    {key}: {quoted}"]
     entry = lookup(template, "metadata")
+    if entry is not None and is_null(entry[1]) and template.flow_style:
+        return _fill_null(chunk, entry[0], entry[1], f"{{annotations: {{{key}: {quoted}}}}}")
     if entry is not None and is_null(entry[1]):  # `metadata:` with nothing in it
         return replace_empty_with_block(
             chunk, entry[1], entry[0], [("annotations", [f"  {key}: {quoted}"])], default_step=step
@@ -127,6 +125,16 @@ def insert_annotation(ctx: Context, pod: PodView, key: str, value: str, comment:
                 chunk, at, render_entry("metadata", lines, column, step, chunk.newline)
             )
     return set_key(chunk, template, "metadata", lines, default_step=step)
+
+
+def _fill_null(chunk: Chunk, key_node: ScalarNode, null: Node, flow_text: str) -> Edit:
+    """Put ``flow_text`` in place of a null value inside a flow mapping (``{key: ~}``,
+    ``{key: }``)."""
+    start, end = null.start_mark.index, null.end_mark.index
+    if start == end:
+        start = end = chunk.text.index(":", key_node.end_mark.index) + 1
+        flow_text = " " + flow_text
+    return Edit(start, end, flow_text)
 
 
 def set_value(ctx: Context, site: AnnotationSite, value: str) -> Edit:
