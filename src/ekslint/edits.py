@@ -65,8 +65,10 @@ def replace_scalar(chunk: Chunk, node: Node, value: str, *, in_flow: bool = Fals
     (``in_flow``: the scalar sits in a ``{...}``/``[...]``, where a plain ``,`` ends it)."""
     start, end = node_span(chunk, node)
     like = node if isinstance(node, ScalarNode) and node.style not in ("|", ">") else None
-    if like is not None and like.style in (None, "") and (
-        not _PLAIN_SAFE.fullmatch(value) or (in_flow and any(c in value for c in ",[]{}"))
+    if (
+        like is not None
+        and like.style in (None, "")
+        and (not _PLAIN_SAFE.fullmatch(value) or (in_flow and any(c in value for c in ",[]{}")))
     ):
         like = None
     replacement = quote(value, like if like is not None else _DOUBLE)
