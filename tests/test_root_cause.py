@@ -81,3 +81,26 @@ spec:
     assert rules(tmp_path, text, "--http-registry", "10.16.100.174:5000") == []
     different = text.replace('"10.16.100.174:5000"\nspec', '"10.0.0.1:5000"\nspec')
     assert rules(tmp_path, different, "--http-registry", "10.16.100.174:5000") == ["EKS006"]
+
+
+def test_bare_host_does_not_cover_its_other_ports(tmp_path: Path) -> None:
+    """An entry `host` covers images at `host`, not at `host:8443`: EKS003, fixed by adding
+    the host:port entry and keeping the bare one the other image needs."""
+    text = """apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+  annotations:
+    eks.tke.cloud.tencent.com/registry-insecure-skip-verify: harbor.corp.example
+spec:
+  containers:
+    - {name: a, image: "harbor.corp.example/a:1"}
+    - {name: b, image: "harbor.corp.example:8443/b:1"}
+"""
+    assert rules(tmp_path, text, "--insecure-registry", "harbor.corp.example") == ["EKS003"]
+    path = tmp_path / "m.yaml"
+    from conftest import run
+
+    run([str(path), "--fix", "--isolated", "--insecure-registry", "harbor.corp.example"])
+    assert "harbor.corp.example,harbor.corp.example:8443" in path.read_text()
+    assert rules(tmp_path, path.read_text(), "--insecure-registry", "harbor.corp.example") == []

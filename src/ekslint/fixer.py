@@ -100,7 +100,7 @@ class Fixer:
             outcome.fixed = []
             return outcome
         self._relint(path, fixed_text, result)
-        outcome.fixed = _gone(offered + outcome.fixed, result.findings)
+        outcome.fixed = _gone(offered, outcome.fixed, result.findings)
         if path != "-":
             if self.write:
                 error = write_atomically(path, outcome.text, result.stat)
@@ -154,19 +154,24 @@ class Fixer:
         result.findings = fresh.findings
 
 
-def _gone(candidates: list[Finding], remaining: list[Finding]) -> list[Finding]:
-    """Findings no longer reported after fixing: one fix can settle several findings (a value
-    rewritten for a missing port also gets its separators right)."""
+def _gone(
+    offered: list[Finding], applied: list[Finding], remaining: list[Finding]
+) -> list[Finding]:
+    """Findings no longer reported after fixing. One fix can settle several findings (a value
+    rewritten for a missing port also gets its separators right); a fix applied in a later
+    round, for a finding the first lint did not show, counts once."""
 
     def key(f: Finding) -> tuple[object, ...]:
         return (f.rule, f.object, f.container, f.chunk)
 
     left = {key(f) for f in remaining}
-    gone: dict[tuple[object, ...], Finding] = {}
-    for finding in candidates:
-        if key(finding) not in left:
-            gone.setdefault((*key(finding), finding.line, finding.column), finding)
-    return sorted(gone.values(), key=Finding.sort_key)
+    gone = [f for f in offered if key(f) not in left]
+    seen = {key(f) for f in offered}
+    for finding in applied:
+        if key(finding) not in left and key(finding) not in seen:
+            seen.add(key(finding))
+            gone.append(finding)
+    return sorted(gone, key=Finding.sort_key)
 
 
 def unified_diff(name: str, before: str, after: str) -> str:

@@ -107,16 +107,24 @@ def missing_port(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
     for site in _pod_sites(pod):
         replacements: dict[str, str] = {}
         problems: list[str] = []
+        listed = set(site.values.registries)
         for entry in site.values.registries:
             host, port = split_host_port(entry)
-            if port is not None or entry in used:
+            if port is not None:
                 continue
-            ports = sorted({p for h, p in map(split_host_port, used) if h == host and p})
+            # Ports the images use with this host that no entry names.
+            ports = sorted(
+                {p for h, p in map(split_host_port, used) if h == host and p}
+                - {None}
+                - {split_host_port(r)[1] for r in listed if split_host_port(r)[0] == host}
+            )
             if not ports:
                 continue
             problems.append(f"{entry!r} has no port; the images use {host}:{'/'.join(ports)}")
             if len(ports) == 1:
-                replacements[entry] = f"{host}:{ports[0]}"
+                with_port = f"{host}:{ports[0]}"
+                # Keep the bare host when images also use it without a port.
+                replacements[entry] = f"{entry},{with_port}" if entry in used else with_port
         if not problems:
             continue
         fix = None

@@ -71,8 +71,10 @@ def misplaced(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
 def _copied_into_template(pod: PodView, site: AnnotationSite) -> bool:
     """The same annotation, with the same registries, is also where it belongs."""
     own = pod_site(pod, site.role)
-    return own is not None and own.values.registries == site.values.registries and (
-        own.values.is_all == site.values.is_all
+    return (
+        own is not None
+        and own.values.registries == site.values.registries
+        and (own.values.is_all == site.values.is_all)
     )
 
 
