@@ -10,11 +10,10 @@ random YAML styles (``manifests()``), and real-looking manifests with random byt
 
 The hostile-input tests check bounded work: alias bombs, deep nesting, a million documents, and
 100 MB inputs. The last ones run in a subprocess, started from a small launcher so that its
-ru_maxrss is its own (see ``LAUNCHER``). The 150 MB limit is checked with ``--jobs 1``; with the
-default worker processes the largest process was measured at 153-168 MB (and all of them
-together ~340 MB) on a 2-core machine, so that variant runs only with ``EKSLINT_SLOW=1``.
+ru_maxrss is its own (see ``LAUNCHER``). The 150 MB limit is checked for the largest process,
+with one process (``--jobs 1``) and with the default worker processes.
 
-At the end, strict xfails pin what fuzzing found in the core, until it is fixed.
+At the end, regression tests for what fuzzing found in the core.
 """
 
 from __future__ import annotations
@@ -23,7 +22,6 @@ import base64
 import contextlib
 import io
 import json
-import os
 import random
 import re
 import resource
@@ -37,7 +35,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ekslint import read
@@ -45,8 +43,6 @@ from ekslint.cli import main
 from ekslint.yamlnodes import MappingNode, SequenceNode, compose_documents, plain_scalar_type
 
 ROOT = Path(__file__).resolve().parents[1]
-SLOW = os.environ.get("EKSLINT_SLOW") == "1"
-slow = pytest.mark.skipif(not SLOW, reason="slow: set EKSLINT_SLOW=1 to run")
 
 # --------------------------------------------------------------------------------------------
 # Running the command line in-process and checking the report
@@ -60,14 +56,8 @@ def run_main(args: list[str]) -> tuple[int, str, str]:
 
 
 def line_count(data: bytes) -> int:
-    """Lines in the file, also counting what ``str.splitlines`` takes for a line break.
-
-    Today positions count a lone CR, NEL, U+2028 and U+2029 as line breaks (libyaml's marks),
-    and suppression comments also \\v, \\f and \\x1c-\\x1e (``str.splitlines``): a finding
-    after one can sit beyond the last newline. Pinned by the xfails at the end; this bound
-    tolerates it so that the properties test the rest.
-    """
-    return max(data.count(b"\n"), len(data.decode("utf-8", "replace").splitlines())) + 1
+    """Lines in the file: only \\n breaks a line, as in every editor."""
+    return data.count(b"\n") + 1
 
 
 def check_report(code: int, out: str, err: str, data: bytes) -> dict[str, Any]:
@@ -87,8 +77,7 @@ def check_report(code: int, out: str, err: str, data: bytes) -> dict[str, Any]:
     for finding in report["findings"]:
         assert isinstance(finding["line"], int) and finding["line"] >= 1, finding
         assert isinstance(finding["column"], int) and finding["column"] >= 1, finding
-        if finding["object"] != EKS_CONFIG:  # test_quoted_eks_config_positions (xfail)
-            assert finding["line"] <= lines + 1, (finding, lines)
+        assert finding["line"] <= lines + 1, (finding, lines)
         assert isinstance(finding["rule"], str) and finding["message"], finding
     assert report["summary"]["findings"] == len(report["findings"])
     # §8: 2 when an input could not be read, else 1 when findings remain, else 0.
@@ -130,8 +119,7 @@ def time_limit(seconds: float) -> Iterator[None]:
 
 
 def has_recursive_alias(data: bytes) -> bool:
-    """An alias inside its own anchor (``x: &a [*a]``): ekslint loops on it without bound today
-    (test_a_recursive_alias_is_an_error, xfail), so the properties leave such inputs out."""
+    """An alias inside its own anchor (``x: &a [*a]``)."""
     if b"*" not in data:
         return False
     for chunk in read.iter_chunks(io.BytesIO(data), "-"):
@@ -1015,7 +1003,6 @@ FUZZ_SETTINGS = settings(
 def test_generated_manifests_keep_the_contract(
     workdir: Path, data: bytes, unsafe: bool, options: int
 ) -> None:
-    assume(not has_recursive_alias(data))
     check_input(workdir, data, unsafe, options)
 
 
@@ -1024,7 +1011,6 @@ def test_generated_manifests_keep_the_contract(
 def test_mutated_manifests_keep_the_contract(
     workdir: Path, data: bytes, unsafe: bool, options: int
 ) -> None:
-    assume(not has_recursive_alias(data))
     check_input(workdir, data, unsafe, options)
 
 
@@ -1342,7 +1328,7 @@ def write_big_stream(path: Path, size: int) -> int:
     [
         pytest.param(("--jobs", "1"), id="jobs-1"),
         # Worker processes (the default on a 100 MB input): see the module docstring.
-        pytest.param((), id="default-jobs", marks=slow),
+        pytest.param((), id="default-jobs"),
     ],
 )
 def test_a_100_mb_stream_stays_within_150_mb(
@@ -1389,31 +1375,24 @@ def iter_hostile() -> Iterator[tuple[str, bytes]]:
 
 
 # --------------------------------------------------------------------------------------------
-# Found by fuzzing: pinned as strict xfails until the core is fixed (then drop the mark)
+# Found by fuzzing, fixed since: kept as regression tests
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="checks/metadata.py not_string: str.index(':') finds no colon after a key written "
-    "without one ({x}); the traceback escapes main()",
-)
 def test_annotation_key_without_a_colon(tmp_path: Path) -> None:
     data = (
         b"apiVersion: v1\nkind: Pod\nspec:\n  containers: [{name: a, image: nginx}]\n"
         b"metadata:\n  annotations: {x}\n"
     )
-    check_input(tmp_path, data)
-    code, out, err = run_main([str(tmp_path / "m.yaml"), "--isolated", "--format", "json"])
+    check_input(tmp_path, data)  # lint and fix: no traceback
+    path = tmp_path / "fresh.yaml"
+    path.write_bytes(data)
+    code, out, err = run_main([str(path), "--isolated", "--format", "json"])
     assert [f["rule"] for f in check_report(code, out, err, data)["findings"]] == ["EKS011"]
+    run_main([str(path), "--isolated", "--fix"])
+    assert path.read_bytes().endswith(b'annotations: {x: ""}\n')
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="positions come from libyaml's marks, which count NEL, U+2028, U+2029 and a lone CR "
-    "as line breaks: every position after one in its document is off (even past the last line)",
-)
 @pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85", "\r"])
 def test_positions_count_only_newlines(tmp_path: Path, separator: str) -> None:
     text = (
@@ -1426,11 +1405,6 @@ def test_positions_count_only_newlines(tmp_path: Path, separator: str) -> None:
     assert [(f["rule"], f["line"], f["column"]) for f in report["findings"]] == [("EKS017", 9, 14)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="read.iter_chunks flushes at '---' and so cuts a %YAML directive off its document: "
-    "'did not find expected <document start>' on valid YAML",
-)
 def test_yaml_directive_before_the_first_document(tmp_path: Path) -> None:
     data = (
         b"%YAML 1.1\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n"
@@ -1443,11 +1417,6 @@ def test_yaml_directive_before_the_first_document(tmp_path: Path) -> None:
     assert [(f["rule"], f["line"]) for f in report["findings"]] == [("EKS017", 7)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="suppress.Suppressions.scan numbers lines with str.splitlines(), which also breaks at "
-    "\\v, \\f, \\x1c-\\x1e (and NEL, U+2028/9, a lone CR): EKS018 lands on the wrong line",
-)
 def test_suppression_lines_count_only_newlines(tmp_path: Path) -> None:
     data = (
         b"apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n# a form feed: \x0c\nspec:\n"
@@ -1460,12 +1429,6 @@ def test_suppression_lines_count_only_newlines(tmp_path: Path) -> None:
     assert lines <= {8}, lines
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine.lint_chunk: a libyaml reader error (a control character) is reported at the "
-    "document's first line, column 1, and its message has a second line ('in \"<unicode "
-    "string>\", position N')",
-)
 @pytest.mark.parametrize("character", [b"\x0c", b"\x00", b"\x1b"])
 def test_a_control_character_is_reported_where_it_is(tmp_path: Path, character: bytes) -> None:
     data = b"apiVersion: v1\nkind: Pod\nmetadata:\n  name: a" + character + b"\n"
@@ -1481,11 +1444,6 @@ def limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (400 * 2**20, 400 * 2**20))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine._check_alias_expansion never finishes on an alias inside its own anchor: it "
-    "pushes the unfinished ancestor again and again, its stack grows without bound (19 GB seen)",
-)
 @pytest.mark.parametrize(
     "text",
     [
@@ -1515,12 +1473,6 @@ def test_a_recursive_alias_is_an_error(tmp_path: Path, text: str) -> None:
     assert re.search(r"alias|recursive", error["message"]), error
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="globals._inner_origin maps positions inside eks-config's pod.annotations as if the "
-    "value were a block scalar: for a quoted one with \\n escapes they land lines too low, "
-    "past the end of the file",
-)
 def test_quoted_eks_config_positions(tmp_path: Path) -> None:
     data = (
         b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: eks-config, namespace: kube-system}\n"

@@ -65,6 +65,9 @@ class Context(Record):
         column_offset: int = 0,
     ) -> Finding:
         mark = node.start_mark
+        line, column = mark.line, mark.column
+        if self.chunk.odd_breaks and not (line_offset or column_offset):
+            line, column = self.chunk.position(mark.index)
         if line_offset or column_offset:
             # The node sits inside a string (eks-config's pod.annotations): its positions are
             # mapped for the report, but edits cannot be, so no fix is offered.
@@ -73,8 +76,8 @@ class Context(Record):
             rule=rule.id,
             message=message,
             path=self.path,
-            line=self.first_line + mark.line + line_offset + 1,
-            column=mark.column + column_offset + 1,
+            line=self.first_line + line + line_offset + 1,
+            column=column + column_offset + 1,
             object=obj,
             container=container,
             source=self.source,

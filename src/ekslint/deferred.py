@@ -12,6 +12,7 @@ from ekslint.inventory import Inventory
 from ekslint.problems import Finding
 from ekslint.record import Record
 
+_shared: dict[tuple[str, ...], tuple[str, ...]] = {}
 DOCKER_SECRET_TYPES = ("kubernetes.io/dockerconfigjson", "kubernetes.io/dockercfg")
 
 
@@ -76,7 +77,8 @@ class SecretMismatch(Record):
         self.finding = finding
         self.name = name
         self.namespace = namespace
-        self.registries = registries
+        # One per pod with pull secrets, kept until the end: share the equal lists.
+        self.registries = _shared.setdefault(tuple(registries), tuple(registries))
 
     def __call__(self, inventory: Inventory) -> list[Finding]:
         secret = inventory.secret(self.namespace, self.name)

@@ -21,6 +21,15 @@ class Chunk:
         self.text = text
         position = text.find("\n")
         self.newline = "\r\n" if position > 0 and text[position - 1] == "\r" else "\n"
+        # libyaml also breaks lines at NEL, U+2028, U+2029 and a lone CR; editors do not.
+        self.odd_breaks = any(c in text for c in "\x85\u2028\u2029") or (
+            "\r" in text and text.count("\r") != text.count("\r\n")
+        )
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """0-based (line, column) of a character offset, counting only \\n as a break."""
+        line = self.text.count("\n", 0, offset)
+        return line, offset - (self.text.rfind("\n", 0, offset) + 1)
 
     def line_start(self, offset: int) -> int:
         return self.text.rfind("\n", 0, offset) + 1

@@ -235,7 +235,20 @@ class Linter:
             )
             return findings
         except yaml.YAMLError as exc:  # reader errors (control characters, ...)
-            result.errors.append(InputError(result.path, first_line + 1, 1, f"invalid YAML: {exc}"))
+            position = getattr(exc, "position", 0) or 0
+            line = text.count("\n", 0, position)
+            column = position - (text.rfind("\n", 0, position) + 1)
+            problem = str(exc).split("\n", 1)[0]
+            character = getattr(exc, "character", None)
+            if isinstance(character, str):
+                problem = (
+                    f"unacceptable character {character!r}: special characters are not allowed"
+                )
+            result.errors.append(
+                InputError(
+                    result.path, first_line + line + 1, column + 1, f"invalid YAML: {problem}"
+                )
+            )
             return findings
         except NodeProblem as exc:
             result.errors.append(
@@ -379,17 +392,27 @@ class Linter:
 def _check_alias_expansion(root: object) -> None:
     """Reject a document whose aliases would expand into a huge tree ("billion laughs")."""
     sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()  # entered, not finished: meeting one again is a cycle
     stack: list[tuple[object, bool]] = [(root, False)]
     while stack:
         node, done = stack.pop()
         if id(node) in sizes:
             continue
+        if not done and id(node) in open_nodes:
+            mark = node.start_mark  # type: ignore[attr-defined]
+            raise NodeProblem(
+                "an alias refers to a node that contains it (a recursive structure "
+                "Kubernetes cannot read)",
+                mark.line,
+                mark.column,
+            )
         children: list[object] = []
         if isinstance(node, MappingNode):
             children = [n for pair in node.value for n in pair]
         elif isinstance(node, SequenceNode):
             children = list(node.value)
         if done:
+            open_nodes.discard(id(node))
             total = 1 + sum(sizes.get(id(c), 1) for c in children)
             sizes[id(node)] = total
             if total > MAX_ALIAS_EXPANSION:
@@ -401,5 +424,6 @@ def _check_alias_expansion(root: object) -> None:
                     mark.column,
                 )
             continue
+        open_nodes.add(id(node))
         stack.append((node, True))
         stack.extend((c, False) for c in children if id(c) not in sizes)

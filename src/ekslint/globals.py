@@ -62,6 +62,12 @@ def global_defaults_view(obj: KubeObject, platform: Platform, chunk_text: str) -
             if role is None:
                 continue
             text = scalar_text(value_node) or ""
+            lines, columns = line_offset, column_offset
+            if value.style not in ("|", ">"):
+                # A quoted or plain string's escapes and folding make inner positions
+                # unmappable: point every finding at the string itself.
+                lines = value.start_mark.line - value_node.start_mark.line
+                columns = value.start_mark.column - value_node.start_mark.column
             sites.append(
                 AnnotationSite(
                     role,
@@ -73,8 +79,8 @@ def global_defaults_view(obj: KubeObject, platform: Platform, chunk_text: str) -
                     None,
                     parse_registry_list(text, platform.list_syntax),
                     name,
-                    line_offset,
-                    column_offset,
+                    lines,
+                    columns,
                 )
             )
     if not sites:

@@ -49,6 +49,9 @@ class ObjectRef(Record):
         return f"{self.kind}/{name}" + (f" in {self.namespace}" if self.namespace else "")
 
 
+_NO_EXTRA: dict[str, str] = {}
+
+
 class Finding(Record):
     # Where the finding's text lives, so that fixes can be applied: (chunk index, chunk offset)
     __slots__ = (
@@ -92,7 +95,8 @@ class Finding(Record):
         self.fix = fix
         self.chunk = chunk
         self.fixed = fixed
-        self.extra: dict[str, str] = {} if extra is None else extra
+        # Shared while empty (many findings, few extras): assign a new dict, never mutate it.
+        self.extra: dict[str, str] = _NO_EXTRA if extra is None else extra
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.column, self.rule)

@@ -99,6 +99,10 @@ def iter_chunks(stream: BinaryIO, path: str) -> Iterator[Chunk | InputError]:
                 line_no += 1
                 chunk = flush()
                 first_line = line_no
+            elif _header_only(pending):
+                chunk = None  # `%YAML`/`%TAG` directives belong to the document they start
+                pending.append(raw)
+                line_no += 1
             else:
                 chunk = flush()
                 first_line = line_no
@@ -118,6 +122,18 @@ def iter_chunks(stream: BinaryIO, path: str) -> Iterator[Chunk | InputError]:
     chunk = flush()
     if chunk is not None:
         yield chunk
+
+
+def _header_only(lines: list[bytes]) -> bool:
+    """Directives, with only comments and blank lines around them."""
+    has_directive = False
+    for line in lines:
+        stripped = line.strip()
+        if stripped.startswith(b"%"):
+            has_directive = True
+        elif stripped and not stripped.startswith(b"#"):
+            return False
+    return has_directive
 
 
 def open_input(path: str) -> BinaryIO:

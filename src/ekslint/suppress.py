@@ -62,7 +62,7 @@ class Suppressions:
         self.items: list[Suppression] = []
 
     def scan(self, text: str, first_line: int) -> None:
-        for number, line in enumerate(text.splitlines(), start=first_line + 1):
+        for number, line in enumerate(text.split("\n"), start=first_line + 1):
             if "ekslint" not in line:
                 continue
             match = _COMMENT.search(line)

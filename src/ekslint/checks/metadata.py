@@ -126,10 +126,19 @@ def not_string(rule: Rule, view: ObjectView, ctx: Context) -> Iterator[Finding]:
                 )
                 continue
             text = "" if is_null(value) else str(value.value)
+            edit: Edit | None
             if is_null(value) and value.start_mark.index == value.end_mark.index:
-                # `key:` with nothing after it: insert the quotes after the colon.
-                at = ctx.chunk.text.index(":", key_node.end_mark.index) + 1
-                edit = Edit(at, at, ' ""')
+                # `key:` with nothing after it: insert the quotes after the colon; a flow key
+                # with no colon at all (`{key}`) gets one.
+                end = key_node.end_mark.index
+                after = ctx.chunk.text[end:].lstrip(" \t")
+                if after.startswith(":"):
+                    at = ctx.chunk.text.index(":", end) + 1
+                    edit = Edit(at, at, ' ""')
+                elif after[:1] in (",", "}"):
+                    edit = Edit(end, end, ': ""')
+                else:
+                    edit = None
                 node = key_node
             else:
                 edit = Edit(value.start_mark.index, value.end_mark.index, quote(text, _DQ))
@@ -140,7 +149,7 @@ def not_string(rule: Rule, view: ObjectView, ctx: Context) -> Iterator[Finding]:
                 f"annotation {key!r} is {_TYPE_NAMES.get(kind, kind)} ({text or 'empty'}); "
                 f"annotation values must be strings: write {quote(text, _DQ)}",
                 obj=view.obj.ref,
-                fix=ctx.fix(rule, "quote the value", edit),
+                fix=ctx.fix(rule, "quote the value", edit) if edit else None,
             )
 
 
