@@ -27,6 +27,33 @@ settings.register_profile("dev", max_examples=100, deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
+# A pod with findings of several severities (EKS004 error, EKS012 warnings), and a clean one:
+# the output-format tests share them.
+BAD_POD = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: app
+  annotations:
+    eks.tke.cloud.tencent.com/registry-http-endpoint: "10.0.0.1:5000;10.0.0.2:5000"
+spec:
+  containers:
+    - {name: a, image: "10.0.0.1:5000/a:1"}
+    - {name: b, image: "10.0.0.2:5000/b:1"}
+    - {name: c, image: "registry.local/c:1"}
+"""
+
+GOOD_POD = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: app
+spec:
+  containers:
+    - {name: a, image: "nginx:1.27"}
+"""
+
+
 class Result:
     def __init__(self, code: int, out: str, err: str) -> None:
         self.code, self.out, self.err = code, out, err

@@ -8,32 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from conftest import BAD_POD, GOOD_POD
 from conftest import run as run_cli
 from ekslint.github import command, escape_data, escape_property, repo_path
 
-BAD = """\
-apiVersion: v1
-kind: Pod
-metadata:
-  name: app
-  annotations:
-    eks.tke.cloud.tencent.com/registry-http-endpoint: "10.0.0.1:5000;10.0.0.2:5000"
-spec:
-  containers:
-    - {name: a, image: "10.0.0.1:5000/a:1"}
-    - {name: b, image: "10.0.0.2:5000/b:1"}
-    - {name: c, image: "registry.local/c:1"}
-"""
+BAD = BAD_POD
 
-GOOD = """\
-apiVersion: v1
-kind: Pod
-metadata:
-  name: app
-spec:
-  containers:
-    - {name: a, image: "nginx:1.27"}
-"""
+GOOD = GOOD_POD
 
 _COMMAND = re.compile(r"^::(?P<kind>[a-z]+)(?: (?P<props>[^:]*))?::(?P<message>.*)$")
 

@@ -14,35 +14,15 @@ from urllib.parse import urlsplit
 import jsonschema
 import pytest
 
-from conftest import run
+from conftest import BAD_POD, GOOD_POD, run
 from ekslint.rulepack import load_platform
 from ekslint.sarif import SARIF_SCHEMA, artifact_location, help_uri
 
 SCHEMA_FILE = Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json"
 
-BAD = """\
-apiVersion: v1
-kind: Pod
-metadata:
-  name: app
-  annotations:
-    eks.tke.cloud.tencent.com/registry-http-endpoint: "10.0.0.1:5000;10.0.0.2:5000"
-spec:
-  containers:
-    - {name: a, image: "10.0.0.1:5000/a:1"}
-    - {name: b, image: "10.0.0.2:5000/b:1"}
-    - {name: c, image: "registry.local/c:1"}
-"""
+BAD = BAD_POD
 
-GOOD = """\
-apiVersion: v1
-kind: Pod
-metadata:
-  name: app
-spec:
-  containers:
-    - {name: a, image: "nginx:1.27"}
-"""
+GOOD = GOOD_POD
 
 # Characters allowed in a URI reference (RFC 3986); anything else must be percent-encoded.
 URI_CHARS = re.compile(r"^[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*$")
