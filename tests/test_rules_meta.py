@@ -109,3 +109,12 @@ def test_rules_command_lists_all() -> None:
     assert ids == list(load_platform("tencent-eks").rules)
     listed = run(["rules", "--format", "json"]).json
     assert {r["id"] for r in listed} == set(ids)
+
+
+def test_rules_command_follows_the_configured_platform(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".ekslint.yaml").write_text("platform: aliyun-eci\n")
+    monkeypatch.chdir(tmp_path)
+    assert run(["rules"]).out.startswith("ECI001")
+    assert run(["rules", "--platform", "tencent-eks"]).out.startswith("EKS001")

@@ -49,7 +49,28 @@ def explain(rule: Rule) -> str:
 
 
 def _platform_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--platform", default="tencent-eks", choices=available_platforms())
+    parser.add_argument(
+        "--platform",
+        choices=available_platforms(),
+        help="rule pack (default: the config file's platform, else tencent-eks)",
+    )
+
+
+def _configured_platform(chosen: str | None) -> str:
+    """``--platform``, else the nearest config file's ``platform``, else the default."""
+    if chosen:
+        return chosen
+    import os
+
+    from ekslint.config import ConfigError, find_config, load_valid_config
+
+    try:
+        path = find_config(os.getcwd())
+        data = load_valid_config(path).data if path else None
+    except ConfigError:
+        data = None  # a broken config is reported by a lint run; listing rules still works
+    platform = data.get("platform") if isinstance(data, dict) else None
+    return platform if isinstance(platform, str) else "tencent-eks"
 
 
 def rules_command(argv: list[str], out: TextIO, err: TextIO) -> int:
@@ -57,7 +78,7 @@ def rules_command(argv: list[str], out: TextIO, err: TextIO) -> int:
     parser.add_argument("--format", choices=("text", "json"), default="text")
     _platform_arg(parser)
     args = parser.parse_args(argv)
-    platform = load_platform(args.platform)
+    platform = load_platform(_configured_platform(args.platform))
     if args.format == "json":
         json.dump(
             [
@@ -92,7 +113,7 @@ def rule_command(argv: list[str], out: TextIO, err: TextIO) -> int:
     parser.add_argument("rule", help="rule ID or name, e.g. EKS003 or annotation-missing-port")
     _platform_arg(parser)
     args = parser.parse_args(argv)
-    for name in [args.platform, *available_platforms()]:
+    for name in [_configured_platform(args.platform), *available_platforms()]:
         rule = load_platform(name).rule_by_name_or_id(args.rule.upper()) or load_platform(
             name
         ).rule_by_name_or_id(args.rule)
