@@ -82,7 +82,7 @@ def test_errors_and_warnings_become_annotations(workdir: Path) -> None:
         "title": "EKS012 undeclared-registry",
     }
     # A multi-line message stays one workflow command; the runner restores the newlines.
-    assert "\n  registries:\n    - host: registry.local" in message
+    assert '\n  registries:\n    - host: "registry.local"' in message
     assert len(commands) == 2
     assert summary == (
         "ekslint: 1 file checked: 2 findings (1 error, 1 warning); 1 fixable with --fix."

@@ -107,7 +107,13 @@ def main(
         err.write("ekslint: interrupted\n")
         return 130
     except BrokenPipeError:
-        return EXIT_CLEAN
+        # The reader went away (`ekslint ... | head`): the report was cut short, so do not
+        # claim a clean run; and keep Python from complaining about stdout at exit.
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FINDINGS
 
 
 def _command(name: str, rest: list[str], out: TextIO, err: TextIO) -> int:

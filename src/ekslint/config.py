@@ -411,7 +411,18 @@ def apply_config(settings: Settings, source: ConfigSource) -> None:
     if "exclude" in data:
         settings.exclude = Globs(list(data["exclude"]), settings.root)
         settings.origins["exclude"] = origin
-    for entry in data.get("registries", []):
+    seen: dict[str, int] = {}
+    for index, entry in enumerate(data.get("registries", [])):
+        from ekslint.images import normalize_registry
+
+        host = normalize_registry(entry["host"])
+        if host in seen:
+            raise source.error(
+                ["registries", str(index), "host"],
+                f"registries[{index}].host: {entry['host']!r} is declared twice (first as "
+                f"registries[{seen[host]}]); keep one entry with the protocol it serves",
+            )
+        seen[host] = index
         settings.declare(entry["host"], entry["protocol"], origin)
 
 

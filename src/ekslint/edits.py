@@ -195,6 +195,8 @@ def set_key(
     nl = chunk.newline
     if mapping.flow_style:
         inline = value_lines[0] if _is_scalar(value_lines) else _flow(value_lines)
+        if _json_style(chunk, mapping):
+            key, inline = _as_json(key), _as_json(yaml_value(inline))
         if mapping.value:
             # Right after the last value, so a multi-line `{...}` or a trailing comma stays valid.
             at = last_end(mapping.value[-1][1], chunk)
@@ -259,6 +261,27 @@ def replace_empty(chunk: Chunk, node: Node, parent_key: ScalarNode, body: str) -
     if line_end == len(chunk.text) and not chunk.text.endswith("\n"):
         body = body.removesuffix(nl)  # the text ends without a line break: keep it that way
     return Edit(colon + 1, line_end, comment + nl + body)
+
+
+def _json_style(chunk: Chunk, mapping: MappingNode) -> bool:
+    """A JSON manifest (or a mapping written JSON-like): insertions must quote their keys."""
+    if mapping.value:
+        key = mapping.value[0][0]
+        return isinstance(key, ScalarNode) and key.style == '"'
+    return chunk.text.lstrip().startswith(("{", "["))
+
+
+def _as_json(value: object) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
+def yaml_value(text: str) -> object:
+    """The data of a small YAML snippet this module wrote (a scalar or a flow collection)."""
+    import yaml
+
+    return yaml.safe_load(text)
 
 
 def _flow(lines: list[str]) -> str:

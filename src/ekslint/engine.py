@@ -36,6 +36,7 @@ from ekslint.yamlnodes import (
     SequenceNode,
     compose_documents,
     get,
+    is_null,
     scalar_text,
 )
 
@@ -204,8 +205,8 @@ class Linter:
         findings: list[Finding] = []
         try:
             for root in compose_documents(text):
-                if root is None:
-                    continue
+                if root is None or is_null(root):
+                    continue  # an empty document (`---` alone, or only comments)
                 if not isinstance(root, MappingNode):
                     kind = "a list" if isinstance(root, SequenceNode) else "a scalar"
                     mark = root.start_mark

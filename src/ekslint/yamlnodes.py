@@ -52,7 +52,8 @@ class _Composer(_BaseLoader):  # type: ignore[misc]
 
 
 def compose_documents(text: str) -> Iterator[Node | None]:
-    """Yield the root node of each document in ``text`` (None for an empty document)."""
+    """Yield the root node of each document in ``text``; an empty document is a null scalar
+    (see ``is_null``)."""
     loader = _Composer(text)
     try:
         while loader.check_node():

@@ -86,7 +86,7 @@ def undeclared_registry(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Find
             container.image_node,
             f"image {container.image_node.value!r} comes from {registry}, which looks "
             f"self-hosted and is not declared: add to .ekslint.yaml\n"
-            f"  registries:\n    - host: {registry}\n"
+            f'  registries:\n    - host: "{registry}"\n'
             f"      protocol: http  # or https-self-signed, or https if its certificate is trusted",
             obj=pod.obj.ref,
             container=container.name,

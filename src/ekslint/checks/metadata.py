@@ -93,7 +93,9 @@ def unknown_key(rule: Rule, view: ObjectView, ctx: Context) -> Iterator[Finding]
             fix = None
             if len(matches) == 1 and matches[0] not in mapping_entries(mapping):
                 # (With the right spelling already there, a rename makes a duplicate key.)
-                edit = Edit(key_node.start_mark.index, key_node.end_mark.index, matches[0])
+                edit = Edit(
+                    key_node.start_mark.index, key_node.end_mark.index, quote(matches[0], key_node)
+                )
                 fix = ctx.fix(rule, f"rename to {matches[0]}", edit, unsafe=True)
             hint = f"; did you mean {' or '.join(repr(m) for m in matches)}?" if matches else ""
             yield ctx.finding(
