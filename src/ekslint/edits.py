@@ -39,13 +39,6 @@ class Chunk:
         end = self.text.find("\n", offset)
         return len(self.text) if end < 0 else end + 1
 
-    def indent_of(self, offset: int) -> int:
-        start = self.line_start(offset)
-        return offset - start
-
-    def ends_with_newline(self) -> bool:
-        return self.text.endswith("\n")
-
 
 def quote(value: str, like: ScalarNode | None = None) -> str:
     """``value`` as a YAML string scalar, keeping ``like``'s quoting style where possible."""

@@ -21,7 +21,7 @@ from ekslint.context import Context, Deferred
 from ekslint.edits import Chunk as EditableChunk
 from ekslint.globals import global_defaults_view, is_global_defaults
 from ekslint.inventory import Inventory, SecretInfo, docker_config_registries
-from ekslint.kube import KubeObject, is_core, is_foreign, iter_objects, pod_templates
+from ekslint.kube import KubeObject, PodTemplate, is_core, is_foreign, iter_objects, pod_templates
 from ekslint.pods import build_pod
 from ekslint.problems import Finding, InputError, NodeProblem, Note
 from ekslint.record import Record
@@ -277,7 +277,8 @@ class Linter:
                 )
             )
             return
-        self._object_suppressions(obj, ctx, result)
+        templates = list(pod_templates(obj))
+        self._object_suppressions(obj, templates, ctx, result)
         if is_global_defaults(obj, self.platform):
             defaults = global_defaults_view(obj, self.platform, ctx.chunk.text)
             if defaults is not None:
@@ -287,7 +288,7 @@ class Linter:
                     if found:
                         yield from found
         pods = []
-        for template in pod_templates(obj):
+        for template in templates:
             try:
                 pods.append(build_pod(template, self.platform))
             except NodeProblem as exc:
@@ -314,11 +315,13 @@ class Linter:
                 if found:
                     yield from found
 
-    def _object_suppressions(self, obj: KubeObject, ctx: Context, result: FileResult) -> None:
+    def _object_suppressions(
+        self, obj: KubeObject, templates: list[PodTemplate], ctx: Context, result: FileResult
+    ) -> None:
         """``ekslint.io/ignore`` on the object or on any of its pod templates."""
         if result.suppressions is None:
             return
-        candidates = [obj.metadata] + [t.metadata for t in pod_templates(obj)]
+        candidates = [obj.metadata] + [t.metadata for t in templates]
         for metadata in candidates:
             value = get(metadata, "annotations", OBJECT_ANNOTATION)
             if isinstance(value, ScalarNode):

@@ -206,7 +206,3 @@ def _search_templates(obj: KubeObject) -> Iterator[PodTemplate]:
                 child = node.value[index]
                 if isinstance(child, (MappingNode, SequenceNode)):
                     stack.append(((*path, str(index)), child))
-
-
-def scalar_or_none(node: Node | None) -> ScalarNode | None:
-    return node if isinstance(node, ScalarNode) else None

@@ -113,7 +113,6 @@ class PodView(Record):
         "service_account",
         "sites",
         "template",
-        "unknown_keys",
     )
 
     def __init__(
@@ -124,7 +123,6 @@ class PodView(Record):
         pull_secrets: list[tuple[str, ScalarNode]],
         service_account: str,
         annotations: MappingNode | None,
-        unknown_keys: list[tuple[ScalarNode, str, list[str]]] | None = None,
     ) -> None:
         self.template = template
         self.containers = containers
@@ -132,16 +130,10 @@ class PodView(Record):
         self.pull_secrets = pull_secrets
         self.service_account = service_account
         self.annotations = annotations  # the pod template's metadata.annotations, when a mapping
-        self.unknown_keys: list[tuple[ScalarNode, str, list[str]]] = (
-            [] if unknown_keys is None else unknown_keys
-        )
 
     @property
     def obj(self) -> KubeObject:
         return self.template.obj
-
-    def sites_for(self, role: Role) -> list[AnnotationSite]:
-        return [s for s in self.sites if s.role == role]
 
     def registries_used(self) -> list[str]:
         seen: dict[str, None] = {}
@@ -154,7 +146,6 @@ class PodView(Record):
 def build_pod(template: PodTemplate, platform: Platform) -> PodView:
     containers = list(_containers(template))
     sites: list[AnnotationSite] = []
-    unknown: list[tuple[ScalarNode, str, list[str]]] = []
     metadata = template.metadata
     annotations = get(metadata, "annotations") if metadata is not None else None
     places: list[tuple[str, MappingNode, bool]] = []
@@ -176,8 +167,6 @@ def build_pod(template: PodTemplate, platform: Platform) -> PodView:
                     if key in platform.known_annotations:
                         continue
                     matches = platform.close_matches(key)
-                    if is_pod:
-                        unknown.append((key_node, key, matches))
                     if len(matches) != 1 or platform.role_of(matches[0]) is None:
                         continue
                     intended = matches[0]
@@ -221,7 +210,6 @@ def build_pod(template: PodTemplate, platform: Platform) -> PodView:
         secrets,
         account or "default",
         annotations if isinstance(annotations, MappingNode) else None,
-        unknown,
     )
 
 

@@ -142,9 +142,3 @@ def open_input(path: str) -> BinaryIO:
 
         return sys.stdin.buffer
     return open(path, "rb")
-
-
-def newline_of(text: str) -> str:
-    """The line ending a fix should write: CRLF when the text already uses it."""
-    position = text.find("\n")
-    return "\r\n" if position > 0 and text[position - 1] == "\r" else "\n"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 
 from ekslint import read
-from ekslint.config import ConfigError
 from ekslint.engine import FileResult, Linter
 from ekslint.report import RunReport, write_json, write_text
 from ekslint.settings import Settings
@@ -22,21 +21,6 @@ class Run:
         self.settings = settings
         self.args = args
         self.linter = Linter(settings)
-        unknown = [
-            word
-            for word in [
-                *settings.select,
-                *settings.ignore,
-                *settings.severity,
-                *(w for ws in settings.per_file_ignores.values() for w in ws),
-            ]
-            if not self.linter.selection.known(word)
-        ]
-        if unknown:
-            raise ConfigError(
-                f"unknown rule selector {unknown[0]!r} (select/ignore/severity take rule IDs, "
-                "ID prefixes such as EKS0, or rule names; 'ekslint rules' lists them)"
-            )
         self.fixing = bool(args.fix or args.diff)
 
     def show_settings(self, out: TextIO) -> int:
