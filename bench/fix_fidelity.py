@@ -89,8 +89,9 @@ def main() -> int:
         shutil.copytree(source, copy)
         for path in copy.rglob("*"):
             os.utime(path, ns=(1_000_000_000, 1_000_000_000))
-        done = subprocess.run([*shlex.split(args.ekslint), "--fix", "."], cwd=copy,
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            [*shlex.split(args.ekslint), "--fix", "."], cwd=copy, capture_output=True, text=True
+        )
         files = changed = untouched_bad = 0
         removed = added = 0
         offending: list[tuple[str, str]] = []

@@ -166,11 +166,16 @@ def compile_ekslint(env: dict[str, str] | None) -> None:
     run: about 40 ms that no installed copy pays, which would decide the small-file target."""
     done = subprocess.run(
         [sys.executable, "-c", "import ekslint, os; print(os.path.dirname(ekslint.__file__))"],
-        capture_output=True, text=True, env=env,
+        capture_output=True,
+        text=True,
+        env=env,
     )
     if done.returncode == 0:
-        subprocess.run([sys.executable, "-m", "compileall", "-q", done.stdout.strip()],
-                       capture_output=True, env=env)
+        subprocess.run(
+            [sys.executable, "-m", "compileall", "-q", done.stdout.strip()],
+            capture_output=True,
+            env=env,
+        )
 
 
 def check_ekslint(command: list[str], env: dict[str, str] | None) -> str | None:

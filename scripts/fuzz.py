@@ -69,7 +69,7 @@ class Target:
 
     def __init__(self, options: list[str], unsafe: bool, slow: float) -> None:
         from ekslint.cli import build_settings, lint_parser
-        from ekslint.engine import Linter
+        from ekslint.lint.engine import Linter
 
         args = lint_parser().parse_args(["--isolated", *options, NAME])
         self.linter = Linter(build_settings(args, io.StringIO()))
@@ -78,13 +78,13 @@ class Target:
 
     def fresh(self) -> None:
         """Forget what earlier inputs declared (ServiceAccounts, Secrets, global defaults)."""
-        from ekslint.inventory import Inventory
+        from ekslint.kube.inventory import Inventory
 
         self.linter.inventory = Inventory()
         self.linter.deferred.clear()
 
     def lint(self, data: bytes, keep_text: bool) -> Any:
-        from ekslint.engine import FileResult
+        from ekslint.lint.engine import FileResult
 
         self.fresh()
         result = FileResult(NAME)
@@ -94,8 +94,8 @@ class Target:
         return result
 
     def __call__(self, data: bytes) -> None:
-        from ekslint.fixer import Fixer
-        from ekslint.report import RunReport, write_json, write_text
+        from ekslint.fix.fixer import Fixer
+        from ekslint.report.text import RunReport, write_json, write_text
         from test_robustness import check_report
 
         started = time.perf_counter()

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from ekslint.docs import fix_safety_text  # noqa: E402
-from ekslint.rulepack import available_platforms, load_platform  # noqa: E402
+from ekslint.lint.rulepack import available_platforms, load_platform  # noqa: E402
 
 README = ROOT / "README.md"
 

@@ -508,8 +508,8 @@ def test_settings_modules_import_nothing_heavy() -> None:
     (which imports inspect), typing, pathlib nor tomllib."""
     code = (
         "import sys\n"
-        "import ekslint.cli, ekslint.config, ekslint.settings, ekslint.selection, "
-        "ekslint.suppress, ekslint.engine\n"
+        "import ekslint.cli, ekslint.config.load, ekslint.config.settings, ekslint.lint.selection, "
+        "ekslint.lint.suppress, ekslint.lint.engine\n"
         "heavy = {'dataclasses', 'inspect', 'typing', 'pathlib', 'tomllib'}\n"
         "print(sorted(heavy & set(sys.modules)))\n"
     )

@@ -118,7 +118,7 @@ def test_file_changed_on_disk_is_not_overwritten(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = write(tmp_path)
-    from ekslint import fixer
+    from ekslint.fix import fixer
 
     original = fixer.write_atomically
 

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import BAD_POD, GOOD_POD
 from conftest import run as run_cli
-from ekslint.github import command, escape_data, escape_property, repo_path
+from ekslint.report.github import command, escape_data, escape_property, repo_path
 
 BAD = BAD_POD
 

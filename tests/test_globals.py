@@ -54,7 +54,9 @@ def test_pod_annotation_overrides_the_default(tmp_path: Path) -> None:
     )
     result = lint_text(tmp_path, stream("10.16.100.174:5000", own), *HTTP)
     assert [(f["rule"], f["line"]) for f in result.json["findings"]] == [
-        ("EKS008", 20), ("EKS001", 24)]
+        ("EKS008", 20),
+        ("EKS001", 24),
+    ]
 
 
 def test_default_values_are_checked_in_place(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ekslint.images import InvalidImage, parse_image
+from ekslint.kube.images import InvalidImage, parse_image
 
 DIGEST = "sha256:" + "a" * 64
 

@@ -57,11 +57,11 @@ def test_many_files_with_cross_file_objects(tmp_path: Path) -> None:
 def test_one_large_file_shared_between_workers(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import ekslint.engine
-    import ekslint.parallel
+    import ekslint.lint.engine
+    import ekslint.lint.parallel
 
-    monkeypatch.setattr(ekslint.parallel, "SHARD_FILE_BYTES", 1000)
-    monkeypatch.setattr(ekslint.engine, "SHARD_RUN", 4)
+    monkeypatch.setattr(ekslint.lint.parallel, "SHARD_FILE_BYTES", 1000)
+    monkeypatch.setattr(ekslint.lint.engine, "SHARD_RUN", 4)
     documents = [POD.format(n=n) for n in range(600)] + ["kind: [\n"] + [ACCOUNT]
     big = tmp_path / "big.yaml"
     big.write_text("---\n".join(documents) + "# ekslint: file-ignore[EKS012]\n")

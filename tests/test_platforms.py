@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import lint_text, run
-from ekslint.rulepack import available_platforms, load_platform
+from ekslint.lint.rulepack import available_platforms, load_platform
 
 PLATFORMS = ("tencent-eks", "aliyun-eci", "huawei-cci")
 PREFIX = {"tencent-eks": "EKS", "aliyun-eci": "ECI", "huawei-cci": "CCI"}
@@ -297,7 +297,7 @@ def test_eci_takes_no_scheme(tmp_path: Path) -> None:
 
 def test_rewriting_a_value_keeps_how_entries_are_written() -> None:
     """What fixes that keep, drop or add registries should write (CCI keeps URLs)."""
-    from ekslint.registrylist import parse_registry_list
+    from ekslint.kube.registrylist import parse_registry_list
 
     syntax = load_platform("huawei-cci").list_syntax
     value = parse_registry_list(

@@ -38,9 +38,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ekslint import read
 from ekslint.cli import main
-from ekslint.yamlnodes import MappingNode, SequenceNode, compose_documents, plain_scalar_type
+from ekslint.input import read
+from ekslint.input.yamlnodes import MappingNode, SequenceNode, compose_documents, plain_scalar_type
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -129,7 +129,7 @@ def test_fix_matches_golden(folder: Path, tmp_path: Path) -> None:
 
 
 def test_every_rule_has_fixtures() -> None:
-    from ekslint.rulepack import load_platform
+    from ekslint.lint.rulepack import load_platform
 
     rules = load_platform("tencent-eks").rules
     assert {p.name for p in RULE_DIRS} >= set(rules)

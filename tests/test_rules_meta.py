@@ -14,8 +14,8 @@ import pytest
 import yaml
 
 from conftest import ROOT, lint_text, run
-from ekslint.checks import load_all
-from ekslint.rulepack import available_platforms, load_platform
+from ekslint.lint.checks import load_all
+from ekslint.lint.rulepack import available_platforms, load_platform
 
 SCHEMAS = ROOT / "rules" / "schema"
 RULE_FILES = sorted(p for p in (ROOT / "rules").glob("*/*.yaml") if p.name != "platform.yaml")
@@ -60,7 +60,7 @@ ALL_RULES = [
 
 @pytest.mark.parametrize(("platform", "rule"), ALL_RULES, ids=lambda x: getattr(x, "id", x))
 def test_rule_metadata(platform: str, rule: object) -> None:
-    from ekslint.rulepack import Rule
+    from ekslint.lint.rulepack import Rule
 
     assert isinstance(rule, Rule)
     assert rule.check in load_all()
@@ -72,7 +72,7 @@ def test_rule_metadata(platform: str, rule: object) -> None:
 @pytest.mark.parametrize(("platform", "rule"), ALL_RULES, ids=lambda x: getattr(x, "id", x))
 def test_rule_examples(platform: str, rule: object, tmp_path: Path) -> None:
     """The example the documentation shows is reported; the suggested form is not."""
-    from ekslint.rulepack import Rule
+    from ekslint.lint.rulepack import Rule
 
     assert isinstance(rule, Rule)
     args = ["--platform", platform]

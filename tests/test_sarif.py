@@ -15,8 +15,8 @@ import jsonschema
 import pytest
 
 from conftest import BAD_POD, GOOD_POD, run
-from ekslint.rulepack import load_platform
-from ekslint.sarif import SARIF_SCHEMA, artifact_location, help_uri
+from ekslint.lint.rulepack import load_platform
+from ekslint.report.sarif import SARIF_SCHEMA, artifact_location, help_uri
 
 SCHEMA_FILE = Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json"
 

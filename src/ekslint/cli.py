@@ -12,7 +12,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
     from typing import TextIO
 
-    from ekslint.settings import Settings
+    from ekslint.config.settings import Settings
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 COMMANDS = ("rules", "rule", "schema", "diagnose")
@@ -135,7 +135,7 @@ def build_settings(args: argparse.Namespace, err: TextIO) -> Settings:
     then the command line; every rule selector is checked against the platform's rules."""
     import os
 
-    from ekslint.config import (
+    from ekslint.config.load import (
         ConfigError,
         apply_config,
         check_selectors,
@@ -143,8 +143,8 @@ def build_settings(args: argparse.Namespace, err: TextIO) -> Settings:
         full_source,
         load_valid_config,
     )
-    from ekslint.rulepack import load_platform
-    from ekslint.settings import Settings
+    from ekslint.config.settings import Settings
+    from ekslint.lint.rulepack import load_platform
 
     settings = Settings()
     for key in ("platform", "select", "ignore", "severity", "exclude", "per-file-ignores"):
@@ -189,8 +189,8 @@ def build_settings(args: argparse.Namespace, err: TextIO) -> Settings:
 def _lint(argv: list[str], out: TextIO, err: TextIO) -> int:
     parser = lint_parser()
     args = parser.parse_args(argv)
-    from ekslint.config import ConfigError
-    from ekslint.rulepack import RuleDataError
+    from ekslint.config.load import ConfigError
+    from ekslint.lint.rulepack import RuleDataError
 
     try:
         settings = build_settings(args, err)

@@ -7,7 +7,7 @@ import json
 import os
 
 from ekslint.data import rules_dir
-from ekslint.rulepack import Rule, available_platforms, load_platform
+from ekslint.lint.rulepack import Rule, available_platforms, load_platform
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
@@ -62,7 +62,7 @@ def _configured_platform(chosen: str | None) -> str:
         return chosen
     import os
 
-    from ekslint.config import ConfigError, find_config, load_valid_config
+    from ekslint.config.load import ConfigError, find_config, load_valid_config
 
     try:
         path = find_config(os.getcwd())

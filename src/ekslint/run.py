@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from ekslint import read
-from ekslint.engine import FileResult, Linter
-from ekslint.report import RunReport, write_json, write_text
-from ekslint.settings import Settings
+from ekslint.config.settings import Settings
+from ekslint.input import read
+from ekslint.lint.engine import FileResult, Linter
+from ekslint.report.text import RunReport, write_json, write_text
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
@@ -48,7 +48,7 @@ class Run:
         results: list[FileResult] = []
         inputs = list(read.discover(paths, self.settings.exclude))
         names = [(args.stdin_filename or "<stdin>") if p == "-" else p for p in inputs]
-        from ekslint.parallel import lint_in_workers, worth_it
+        from ekslint.lint.parallel import lint_in_workers, worth_it
 
         workers = 1 if self.fixing else worth_it(inputs, args.jobs)
         if workers > 1:
@@ -70,7 +70,7 @@ class Run:
         fixed_stream: str | None = None
         diff_text = ""
         if self.fixing:
-            from ekslint.fixer import Fixer
+            from ekslint.fix.fixer import Fixer
 
             fixer = Fixer(self.linter, unsafe=bool(args.unsafe_fixes), write=not args.diff)
             for path, result in zip(inputs, results, strict=True):
@@ -123,12 +123,12 @@ class Run:
         if fmt == "json":
             write_json(report, out)
         elif fmt == "sarif":
-            from ekslint.sarif import write_sarif
+            from ekslint.report.sarif import write_sarif
 
             write_sarif(report, out)
             self._errors_to(report, err)
         elif fmt == "github":
-            from ekslint.github import write_github
+            from ekslint.report.github import write_github
 
             write_github(report, out)
         else:

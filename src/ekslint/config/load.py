@@ -1,0 +1,455 @@
+"""The configuration file: ``.ekslint.yaml`` or ``[tool.ekslint]`` in ``pyproject.toml``.
+
+Found by walking up from the working directory (``--config`` overrides), validated against
+``rules/schema/config.schema.json``, then checked against the rule packs (the platform exists,
+every rule selector names a rule). A mistake is reported with the file, line, column, key, the
+bad value and what was expected.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from ekslint.config.settings import Globs, Settings
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
+    from typing import Any
+
+    from ekslint.lint.rulepack import Platform
+
+CONFIG_NAMES = (".ekslint.yaml", ".ekslint.yml")
+PYPROJECT = "pyproject.toml"
+_TYPE_NAMES = {
+    "array": "a list",
+    "object": "a mapping",
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "nothing",
+}
+
+
+class ConfigError(Exception):
+    """An unusable configuration (exit code 2)."""
+
+
+class ConfigSource:
+    """A loaded config file: its data, and where each key sits in it."""
+
+    __slots__ = ("data", "node", "path", "text")
+
+    def __init__(self, path: str, data: Any, node: Any = None, text: str | None = None) -> None:
+        self.path = path
+        self.data = data
+        self.node = node  # YAML root node (.ekslint.yaml)
+        self.text = text  # TOML text (pyproject.toml)
+
+    def where(self, parts: list[str], key_only: bool = False) -> str:
+        """``path:line:col`` of the value at ``parts`` (of its key when ``key_only``)."""
+        if self.node is not None:
+            mark = _yaml_mark(self.node, parts, key_only)
+        elif self.text is not None:
+            mark = _toml_mark(self.text, parts)
+        else:
+            mark = None
+        return f"{self.path}:{mark[0]}:{mark[1]}" if mark else self.path
+
+    def error(self, parts: list[str], message: str, key_only: bool = False) -> ConfigError:
+        return ConfigError(f"{self.where(parts, key_only)}: {message}")
+
+
+# -- finding and reading -----------------------------------------------------------------------
+
+
+def find_config(start: str) -> str | None:
+    """The nearest ``.ekslint.yaml``/``.yml``, or ``pyproject.toml`` with ``[tool.ekslint]``."""
+    folder = os.path.abspath(start)
+    while True:
+        for name in CONFIG_NAMES:
+            candidate = os.path.join(folder, name)
+            if os.path.isfile(candidate):
+                return candidate
+        pyproject = os.path.join(folder, PYPROJECT)
+        if os.path.isfile(pyproject) and _has_ekslint_section(pyproject):
+            return pyproject
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+
+
+def _has_ekslint_section(path: str) -> bool:
+    # Most pyproject.toml files never mention ekslint: skip them without parsing (tomllib is
+    # only imported when a file may hold the section), and never fail on someone else's file.
+    try:
+        with open(path, "rb") as handle:
+            if b"ekslint" not in handle.read():
+                return False
+    except OSError:
+        return False
+    return _load_pyproject(path).data is not None
+
+
+def load_config(path: str) -> ConfigSource:
+    if os.path.basename(path) == PYPROJECT:
+        source = _load_pyproject(path)
+        if source.data is None:
+            raise ConfigError(f"{path}: no [tool.ekslint] section")
+        return source
+    text = _read(path)
+    import yaml
+
+    loader_class: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = loader_class(text)
+    try:
+        node = loader.get_single_node()
+        if node is not None:
+            _reject_duplicate_keys(node, path)
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{mark.line + 1}:{mark.column + 1}" if mark else "1:1"
+        problem = exc.problem or exc.context
+        if exc.problem and exc.context:
+            problem = f"{exc.problem} ({exc.context})"
+        raise ConfigError(f"{path}:{where}: invalid YAML: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: invalid YAML: {exc}") from None
+    finally:
+        loader.dispose()
+    if data is None:
+        return ConfigSource(path, {})
+    return ConfigSource(path, data, node=node)
+
+
+def load_valid_config(path: str) -> ConfigSource:
+    """``load_config`` and ``validate``; a file unchanged since it last validated comes from
+    the cache (ekslint.data), so a pre-commit run skips both. A source from the cache has no
+    positions: ``full_source`` reloads it when an error message needs them."""
+    from ekslint.data import load_validated
+
+    loaded: list[ConfigSource] = []
+
+    def load(file: str) -> Any:
+        source = load_config(file)
+        validate(source)
+        loaded.append(source)
+        return source.data
+
+    data = load_validated(path, "config", _accept, load=load)
+    return loaded[0] if loaded else ConfigSource(path, data)
+
+
+def full_source(source: ConfigSource) -> ConfigSource:
+    """The same config with its node/text, for positions in an error message."""
+    if source.node is not None or source.text is not None:
+        return source
+    return load_config(source.path)
+
+
+def _accept(data: Any, path: str) -> None:
+    """Validation happened while loading (see load_valid_config)."""
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: cannot read: not UTF-8 ({exc.reason})") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def _load_pyproject(path: str) -> ConfigSource:
+    """The ``[tool.ekslint]`` table (data None when there is none)."""
+    import tomllib
+
+    text = _read(path)
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        found = re.search(r"\(at line (\d+), column (\d+)\)$", message)
+        where = f":{found.group(1)}:{found.group(2)}" if found else ""
+        problem = message[: found.start()].strip() if found else message
+        raise ConfigError(f"{path}{where}: invalid TOML: {problem}") from None
+    tool = document.get("tool")
+    section = tool.get("ekslint") if isinstance(tool, dict) else None
+    return ConfigSource(path, section, text=text)
+
+
+def _reject_duplicate_keys(root: Any, path: str) -> None:
+    """YAML loaders keep the last of two equal keys silently; in a config that hides a mistake."""
+    import yaml
+
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[object, int] = {}
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    if key.value in seen:
+                        mark = key.start_mark
+                        raise ConfigError(
+                            f"{path}:{mark.line + 1}:{mark.column + 1}: duplicate key "
+                            f"{key.value!r} (first at line {seen[key.value]}); write each key once"
+                        )
+                    seen[key.value] = key.start_mark.line + 1
+                stack.append(value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+
+
+# -- validation ---------------------------------------------------------------------------------
+
+
+def validate(source: ConfigSource) -> None:
+    """Against the JSON Schema, then: the platform exists."""
+    from ekslint import _validators
+
+    try:
+        _validators.validate_config(source.data)  # type: ignore[no-untyped-call]
+    except _validators.JsonSchemaValueException as exc:
+        raise _describe(exc, source) from None
+    platform = source.data.get("platform")
+    if platform is not None:
+        from ekslint.lint.rulepack import available_platforms
+
+        known = available_platforms()
+        if platform not in known:
+            raise source.error(
+                ["platform"],
+                f"platform: unknown platform {platform!r}; expected one of: {', '.join(known)} "
+                "(a folder under rules/ with a platform.yaml)",
+            )
+
+
+def _describe(exc: Any, source: ConfigSource) -> ConfigError:
+    parts = _path_parts(str(exc.name), source.data)
+    key = _display(parts)
+    rule, definition, value = exc.rule, exc.rule_definition, exc.value
+    schema = exc.definition if isinstance(exc.definition, dict) else {}
+    properties = schema.get("properties")
+    if isinstance(value, dict) and isinstance(properties, dict):
+        # An unknown key is the likelier mistake than a missing one: `protcol` is both.
+        unknown = [k for k in value if k not in properties]
+        if unknown and schema.get("additionalProperties") is False:
+            return _unknown_key(source, parts, str(unknown[0]), sorted(properties))
+        if rule == "required":
+            missing = [k for k in definition if k not in value]
+            return source.error(
+                parts,
+                f"{key}: missing key {', '.join(missing)}; expected the keys "
+                f"{', '.join(definition)}",
+            )
+    if rule == "enum":
+        expected = "one of " + ", ".join(str(v) for v in definition)
+    elif rule == "type":
+        kinds = definition if isinstance(definition, list) else [definition]
+        expected = " or ".join(_TYPE_NAMES.get(str(k), str(k)) for k in kinds)
+    elif rule == "pattern":
+        expected = _pattern_meaning(parts) or f"a value matching {definition}"
+    elif rule == "minLength":
+        expected = "a non-empty string"
+    else:
+        expected = str(exc.message).split(" must ", 1)[-1]
+    return source.error(parts, f"{key}: bad value {value!r}; expected {expected}")
+
+
+def _pattern_meaning(parts: list[str]) -> str | None:
+    if parts and parts[-1] == "host":
+        return "a registry host or host:port as in the image reference, without scheme or path"
+    if parts and parts[0] in ("select", "ignore", "per-file-ignores"):
+        return "a rule ID (EKS013), an ID prefix (EKS01, EKS) or a rule name (wildcard-all)"
+    if parts == ["platform"]:
+        return "the name of a rule pack: lower-case letters, digits and '-'"
+    return None
+
+
+def _unknown_key(
+    source: ConfigSource, parts: list[str], name: str, allowed: list[str]
+) -> ConfigError:
+    import difflib
+
+    close = difflib.get_close_matches(name, allowed, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    key = _display([*parts, name])
+    return source.error(
+        [*parts, name],
+        f"unknown key {key}{hint}; expected one of: {', '.join(allowed)}",
+        key_only=True,
+    )
+
+
+def _path_parts(name: str, data: Any) -> list[str]:
+    """Keys and indexes from a validator's ``data.a.b[0]`` name, following the data itself: keys
+    may hold dots (``pull-secrets: {mytcr.tencentcloudcr.com: ...}``)."""
+    rest = name.removeprefix("data").lstrip(".")
+    parts: list[str] = []
+    current = data
+    while rest:
+        if rest.startswith("["):
+            index, _, rest = rest[1:].partition("]")
+            parts.append(index)
+            current = current[int(index)] if isinstance(current, list) else None
+            rest = rest.lstrip(".")
+            continue
+        if isinstance(current, dict):
+            # The longest key of the mapping that starts the rest of the name.
+            match = max(
+                (k for k in map(str, current) if rest == k or rest.startswith((k + ".", k + "["))),
+                key=len,
+                default=None,
+            )
+            if match is not None:
+                parts.append(match)
+                current = current[match]
+                rest = rest[len(match) :].lstrip(".")
+                continue
+        head = re.match(r"[^.\[]+", rest)
+        token = head.group(0) if head else rest
+        parts.append(token)
+        current = None
+        rest = rest[len(token) :].lstrip(".")
+    return parts
+
+
+def _display(parts: list[str]) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if part.isdigit() else (f".{part}" if out else part)
+    return out or "(top level)"
+
+
+def _yaml_mark(root: Any, parts: list[str], key_only: bool) -> tuple[int, int] | None:
+    import yaml
+
+    current, mark = root, root.start_mark
+    for index, part in enumerate(parts):
+        if isinstance(current, yaml.MappingNode):
+            for key, value in current.value:
+                if str(key.value) == part:
+                    last = index == len(parts) - 1
+                    mark = key.start_mark if (key_only and last) else value.start_mark
+                    current = value
+                    break
+            else:
+                break
+        elif isinstance(current, yaml.SequenceNode) and part.isdigit():
+            if int(part) >= len(current.value):
+                break
+            current = current.value[int(part)]
+            mark = current.start_mark
+        else:
+            break
+    return (mark.line + 1, mark.column + 1)
+
+
+_TOML_HEADER = re.compile(r"^[ \t]*\[\[?[ \t]*([^\]\[]+?)[ \t]*\]\]?[ \t]*(?:#.*)?$")
+
+
+def _toml_mark(text: str, parts: list[str]) -> tuple[int, int] | None:
+    """Where a key of ``[tool.ekslint]`` (or of its sub-table) is written: good enough for
+    messages, without a TOML parser that keeps positions."""
+    tables: dict[str, tuple[int, int]] = {}
+    arrays: dict[str, int] = {}  # [[name]]: how many so far
+    table = ""
+    keys: dict[tuple[str, str], tuple[int, int]] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = _TOML_HEADER.match(line)
+        if header:
+            table = re.sub(r"[ \t]*\.[ \t]*", ".", header.group(1)).replace('"', "")
+            position = (number, line.index("[") + 1)
+            tables.setdefault(table, position)
+            if line.lstrip().startswith("[["):
+                arrays[table] = arrays.get(table, -1) + 1
+                table = f"{table}.{arrays[table]}"
+                tables[table] = position
+            continue
+        key = re.match(r"^([ \t]*)(\"[^\"]+\"|'[^']+'|[A-Za-z0-9_-]+)[ \t]*=", line)
+        if key:
+            keys.setdefault((table, key.group(2).strip("\"'")), (number, len(key.group(1)) + 1))
+    section = "tool.ekslint"
+    best = tables.get(section)
+    for depth, part in enumerate(parts):
+        found = keys.get((section, part))
+        if found is None and (section + "." + part) in tables:
+            found = tables[section + "." + part]
+        if found is None:
+            break
+        best = found
+        section = f"{section}.{part}"
+        if depth == 0 and (section not in tables):
+            break  # an inline value: its inner keys are on the same line
+    return best
+
+
+# -- applying ------------------------------------------------------------------------------------
+
+
+def apply_config(settings: Settings, source: ConfigSource) -> None:
+    """Copy validated config values into ``settings``, remembering where they came from."""
+    data, origin = source.data, source.path
+    simple = {
+        "platform": "platform",
+        "select": "select",
+        "ignore": "ignore",
+        "severity": "severity",
+        "per-file-ignores": "per_file_ignores",
+        "pull-secrets": "pull_secrets",
+    }
+    for key, attribute in simple.items():
+        if key in data:
+            setattr(settings, attribute, data[key])
+            settings.origins[key] = origin
+    settings.config_path = origin
+    if "exclude" in data:
+        settings.exclude = Globs(list(data["exclude"]), settings.root)
+        settings.origins["exclude"] = origin
+    seen: dict[str, int] = {}
+    for index, entry in enumerate(data.get("registries", [])):
+        from ekslint.kube.images import normalize_registry
+
+        host = normalize_registry(entry["host"])
+        if host in seen:
+            raise source.error(
+                ["registries", str(index), "host"],
+                f"registries[{index}].host: {entry['host']!r} is declared twice (first as "
+                f"registries[{seen[host]}]); keep one entry with the protocol it serves",
+            )
+        seen[host] = index
+        settings.declare(entry["host"], entry["protocol"], origin)
+
+
+def check_selectors(settings: Settings, platform: Platform, source: ConfigSource | None) -> None:
+    """Every rule selector, in the file or on the command line, names a rule of the platform."""
+    from ekslint.lint.selection import expand, expected_selector, selector_hint
+
+    def bad(word: str, what: str) -> str:
+        hint = selector_hint(platform, word)
+        return (
+            f"{what}: unknown rule selector {word!r}{f' ({hint})' if hint else ''}; "
+            f"expected {expected_selector(platform)}"
+        )
+
+    for key in ("select", "ignore"):
+        origin = settings.origins.get(key)
+        for index, word in enumerate(getattr(settings, key)):
+            if expand(platform, word):
+                continue
+            if source is not None and origin == source.path:
+                raise source.error([key, str(index)], bad(word, f"{key}[{index}]"))
+            raise ConfigError(bad(word, f"--{key}"))
+    for word in settings.severity:
+        if not expand(platform, word) and source is not None:
+            raise source.error(["severity", word], bad(word, "severity"), key_only=True)
+    for pattern, words in settings.per_file_ignores.items():
+        for index, word in enumerate(words):
+            if not expand(platform, word) and source is not None:
+                where = ["per-file-ignores", pattern, str(index)]
+                raise source.error(where, bad(word, _display(where)))

@@ -1,0 +1,189 @@
+"""Fix builders shared by the checks: add, rewrite, move and remove registry annotations."""
+
+from __future__ import annotations
+
+from ekslint.fix.edits import (
+    Chunk,
+    comments_in,
+    delete_entry,
+    entry_end,
+    indent_step,
+    insert_lines,
+    last_end,
+    quote,
+    render_entry,
+    replace_empty_with_block,
+    replace_scalar,
+    set_key,
+)
+from ekslint.input.yamlnodes import MappingNode, Node, ScalarNode, get, is_null, lookup
+from ekslint.kube.pods import AnnotationSite, PodView
+from ekslint.lint.context import Context
+from ekslint.lint.findings import Edit
+
+
+def add_registries(
+    ctx: Context, pod: PodView, role: str, registries: list[str], comment: str = ""
+) -> list[Edit]:
+    """Make the pod template's annotation for ``role`` list ``registries`` too. ``comment``
+    (``  # ...``) goes at the end of the line of a newly inserted annotation."""
+    key = ctx.platform.annotations[role]
+    existing = pod_site(pod, role)
+    if existing is not None:
+        names = existing.values.registries + [
+            r for r in registries if r not in existing.values.registries
+        ]
+        return [set_value(ctx, existing, ",".join(names))]
+    return [insert_annotation(ctx, pod, key, ",".join(registries), comment)]
+
+
+def pod_site(pod: PodView, role: str) -> AnnotationSite | None:
+    """The annotation for ``role`` where it belongs, in the pod template; else the pod
+    template's misspelling of it, which EKS007 renames (a second, right-spelt key would turn
+    that rename into a duplicate key)."""
+    found = next((s for s in pod.sites if s.role == role and s.placement == "pod"), None)
+    if found is None:
+        metadata = pod.template.metadata
+        found = next(
+            (
+                s
+                for s in pod.sites
+                if s.role == role and s.placement == "misspelt" and s.metadata is metadata
+            ),
+            None,
+        )
+    return found
+
+
+def inserts_in_flow(pod: PodView) -> bool:
+    """Would a new annotation of the pod template go into a ``{...}`` (where no comment fits)?"""
+    metadata = pod.template.metadata
+    if metadata is None:
+        return bool(pod.template.template.flow_style)
+    annotations = get(metadata, "annotations")
+    return bool(
+        metadata.flow_style
+        or (isinstance(annotations, MappingNode) and annotations.flow_style and annotations.value)
+    )
+
+
+def insert_annotation(ctx: Context, pod: PodView, key: str, value: str, comment: str = "") -> Edit:
+    chunk = ctx.chunk
+    quoted = quote(value, _DOUBLE_QUOTED) + comment
+    # Where the template says nothing about indentation, the rest of the document does.
+    step = indent_step(chunk, pod.obj.node)
+    template = pod.template.template
+    metadata = pod.template.metadata
+    if metadata is not None:
+        entry = lookup(metadata, "annotations")
+        if entry is not None:
+            key_node, annotations = entry
+            if isinstance(annotations, MappingNode) and (annotations.value or metadata.flow_style):
+                return set_key(
+                    chunk, annotations, key, [quoted], parent_key=key_node, default_step=step
+                )
+            if is_null(annotations) and metadata.flow_style:
+                # `{annotations: ~, ...}` or `{annotations: , ...}`
+                return _fill_null(chunk, key_node, annotations, f"{{{key}: {quoted}}}")
+            if is_null(annotations) or isinstance(annotations, MappingNode):
+                # `annotations:`, `annotations: ~` or `annotations: {}` in a block mapping.
+                return replace_empty_with_block(
+                    chunk, annotations, key_node, [(key, [quoted])], default_step=step
+                )
+        metadata_key = _key_of(template, "metadata")
+        return set_key(
+            chunk,
+            metadata,
+            "annotations",
+            [f"  {key}: {quoted}"],
+            parent_key=metadata_key,
+            default_step=step,
+        )
+    lines = ["  annotations:", f"    {key}: {quoted}"]
+    entry = lookup(template, "metadata")
+    if entry is not None and is_null(entry[1]) and template.flow_style:
+        return _fill_null(chunk, entry[0], entry[1], f"{{annotations: {{{key}: {quoted}}}}}")
+    if entry is not None and is_null(entry[1]):  # `metadata:` with nothing in it
+        return replace_empty_with_block(
+            chunk, entry[1], entry[0], [("annotations", [f"  {key}: {quoted}"])], default_step=step
+        )
+    spec_key = _key_of(template, "spec")
+    if spec_key is not None and not template.flow_style:
+        # A new `metadata` reads best before `spec`, where people put it, and before the
+        # comment lines that introduce `spec`.
+        column = spec_key.start_mark.column
+        at = chunk.line_start(spec_key.start_mark.index)
+        if chunk.text[at : spec_key.start_mark.index].strip() == "":
+            while at > 0:
+                previous = chunk.line_start(at - 1)
+                line = chunk.text[previous:at]
+                if not (line.strip().startswith("#") and len(line) - len(line.lstrip()) == column):
+                    break
+                at = previous
+            step = indent_step(chunk, template, step)
+            return insert_lines(
+                chunk, at, render_entry("metadata", lines, column, step, chunk.newline)
+            )
+    return set_key(chunk, template, "metadata", lines, default_step=step)
+
+
+def _fill_null(chunk: Chunk, key_node: ScalarNode, null: Node, flow_text: str) -> Edit:
+    """Put ``flow_text`` in place of a null value inside a flow mapping (``{key: ~}``,
+    ``{key: }``)."""
+    start, end = null.start_mark.index, null.end_mark.index
+    if start == end:
+        start = end = chunk.text.index(":", key_node.end_mark.index) + 1
+        flow_text = " " + flow_text
+    return Edit(start, end, flow_text)
+
+
+def set_value(ctx: Context, site: AnnotationSite, value: str) -> Edit:
+    in_flow = site.metadata is not None and bool(_section(site)[1].flow_style)
+    return replace_scalar(ctx.chunk, site.value_node, value, in_flow=in_flow)
+
+
+def trailing_comment(ctx: Context, site: AnnotationSite) -> tuple[int, str] | None:
+    """``(offset, text)`` of the comment at the end of an annotation's line (its last line, or
+    the header line of a block scalar), if any."""
+    if site.metadata is None or _section(site)[1].flow_style:
+        return None  # in `{...}` the comment at the end of the line is not the entry's
+    chunk = ctx.chunk
+    end = entry_end(chunk, site.value_node)
+    nodes = [site.key_node, site.value_node]
+    found = comments_in(chunk, site.key_node.start_mark.index, end, nodes)
+    value = site.value_node
+    block = isinstance(value, ScalarNode) and value.style in ("|", ">")
+    for offset, whole_line in reversed(found):
+        on_header = block and chunk.line_start(offset) == chunk.line_start(value.start_mark.index)
+        if not whole_line and (on_header or offset > last_end(value, chunk)):
+            return offset, chunk.text[offset : chunk.line_end(offset)].rstrip("\r\n")
+    return None
+
+
+def remove_annotation(ctx: Context, site: AnnotationSite, moved_comment: int = -1) -> Edit:
+    """Delete the annotation; an annotations mapping left empty goes with it. Comments on the
+    deleted lines stay, but the one at offset ``moved_comment``."""
+    if site.metadata is None:
+        # Cluster-wide defaults live inside a ConfigMap string: no edit is offered there
+        # (Context.finding drops fixes at such positions).
+        return Edit(0, 0, "")
+    section_key, mapping = _section(site)
+    if len(mapping.value) == 1:
+        return delete_entry(ctx.chunk, site.metadata, section_key, moved_comment=moved_comment)
+    return delete_entry(ctx.chunk, mapping, site.key_node, moved_comment=moved_comment)
+
+
+def _section(site: AnnotationSite) -> tuple[ScalarNode, MappingNode]:
+    """The ``annotations`` (or ``labels``) entry of the metadata holding ``site``."""
+    assert site.metadata is not None
+    found = lookup(site.metadata, "labels" if site.placement == "labels" else "annotations")
+    assert found is not None and isinstance(found[1], MappingNode)
+    return found[0], found[1]
+
+
+def _key_of(mapping: MappingNode, key: str) -> ScalarNode | None:
+    entry = lookup(mapping, key)
+    return entry[0] if entry else None
+
+
+_DOUBLE_QUOTED = ScalarNode("tag:yaml.org,2002:str", "", style='"')

@@ -1,0 +1,224 @@
+"""Parsing document chunks into position-carrying nodes, and reading values out of them.
+
+Linting and fixing read the same nodes from the same parser (libyaml through PyYAML when it is
+available), so they always agree on what a file means. Scalars are not resolved to Python types
+while composing: it is the costliest part of parsing and almost no scalar needs it. A plain scalar
+keeps the tag ``PLAIN`` and is resolved on demand with Kubernetes' (go-yaml v2) rules.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from ekslint.lint.findings import NodeProblem
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
+    from typing import Any
+
+__all__ = [
+    "MappingNode",
+    "Node",
+    "ScalarNode",
+    "SequenceNode",
+    "compose_documents",
+    "get",
+    "lookup",
+    "mapping_entries",
+    "plain_scalar_type",
+    "string_value",
+]
+
+PLAIN = "tag:ekslint,plain"
+STR = "tag:yaml.org,2002:str"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+MERGE_KEY = "<<"
+
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
+
+
+class _Composer(_BaseLoader):  # type: ignore[misc]
+    """libyaml's composer with scalar resolution deferred (see the module docstring)."""
+
+    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
+        if kind is ScalarNode:
+            return PLAIN if implicit[0] else STR
+        return _SEQ if kind is SequenceNode else _MAP
+
+
+def compose_documents(text: str) -> Iterator[Node | None]:
+    """Yield the root node of each document in ``text``; an empty document is a null scalar
+    (see ``is_null``)."""
+    loader = _Composer(text)
+    try:
+        while loader.check_node():
+            yield loader.get_node()
+    finally:
+        loader.dispose()
+
+
+# go-yaml v2 (used by sigs.k8s.io/yaml, hence kubectl) resolution of plain scalars.
+_BOOL = frozenset(
+    {
+        "y",
+        "Y",
+        "yes",
+        "Yes",
+        "YES",
+        "n",
+        "N",
+        "no",
+        "No",
+        "NO",
+        "true",
+        "True",
+        "TRUE",
+        "false",
+        "False",
+        "FALSE",
+        "on",
+        "On",
+        "ON",
+        "off",
+        "Off",
+        "OFF",
+    }
+)
+_NULL = frozenset({"", "~", "null", "Null", "NULL"})
+_INT = re.compile(
+    r"[-+]?(?:0b[01_]+|0o?[0-7_]+|[0-9][0-9_]*|0x[0-9a-fA-F_]+|[1-9][0-9_]*(?::[0-5]?[0-9])+)"
+)
+_FLOAT = re.compile(
+    r"[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+)
+
+
+def plain_scalar_type(value: str) -> str:
+    """What Kubernetes reads a plain scalar as: 'null', 'bool', 'int', 'float' or 'str'."""
+    if value in _NULL:
+        return "null"
+    if value in _BOOL:
+        return "bool"
+    first = value[0]
+    if first.isdigit() or first in "-+.":
+        if _INT.fullmatch(value):
+            return "int"
+        if _FLOAT.fullmatch(value) and value not in {".", "-", "+"}:
+            return "float"
+    return "str"
+
+
+def scalar_type(node: Node) -> str:
+    if not isinstance(node, ScalarNode):
+        return "seq" if isinstance(node, SequenceNode) else "map"
+    if node.tag == PLAIN:
+        return plain_scalar_type(node.value)
+    if node.tag == STR:
+        return "str"
+    return node.tag.rsplit(":", 1)[-1]
+
+
+def string_value(node: Node | None) -> str | None:
+    """The node's value when Kubernetes would read it as a string, else None."""
+    if isinstance(node, ScalarNode) and (
+        node.tag == STR or (node.tag == PLAIN and plain_scalar_type(node.value) == "str")
+    ):
+        return str(node.value)
+    return None
+
+
+def scalar_text(node: Node | None) -> str | None:
+    """Any scalar's text, whatever type it resolves to (names may be numbers)."""
+    return str(node.value) if isinstance(node, ScalarNode) else None
+
+
+def mapping_entries(node: Node) -> dict[str, tuple[ScalarNode, Node]]:
+    """``{key: (key node, value node)}`` for a mapping, with merge keys applied.
+
+    A duplicate key is an error here: this is only called on the paths ekslint reads, where a
+    duplicate makes the meaning ambiguous (kubectl's strict decoding rejects it; lenient decoders
+    keep the last one).
+    """
+    entries: dict[str, tuple[ScalarNode, Node]] = {}
+    merged: list[Node] = []
+    for key, value in node.value:
+        if not isinstance(key, ScalarNode):
+            continue
+        name = str(key.value)
+        if name == MERGE_KEY and key.tag == PLAIN:
+            merged.append(value)
+            continue
+        if name in entries:
+            first = entries[name][0].start_mark
+            raise NodeProblem(
+                f"duplicate key {name!r} (first defined at line {first.line + 1})",
+                key.start_mark.line,
+                key.start_mark.column,
+            )
+        entries[name] = (key, value)
+    for source in merged:
+        sources = source.value if isinstance(source, SequenceNode) else [source]
+        for item in sources:
+            if isinstance(item, MappingNode):
+                for name, entry in mapping_entries(item).items():
+                    entries.setdefault(name, entry)
+    return entries
+
+
+def lookup(node: MappingNode, key: str) -> tuple[ScalarNode, Node] | None:
+    """``(key node, value node)`` for one key. Only a duplicate of *this* key is an error:
+    duplicates elsewhere in a manifest do not change what ekslint reads."""
+    found: tuple[ScalarNode, Node] | None = None
+    merged: list[Node] = []
+    for key_node, value in node.value:
+        if not isinstance(key_node, ScalarNode):
+            continue
+        if key_node.value == key:
+            if found is not None and not _same_scalar(found[1], value):
+                first = found[0].start_mark
+                raise NodeProblem(
+                    f"duplicate key {key!r} (first defined at line {first.line + 1})",
+                    key_node.start_mark.line,
+                    key_node.start_mark.column,
+                )
+            if found is None:
+                found = (key_node, value)
+        elif key_node.value == MERGE_KEY and key_node.tag == PLAIN:
+            merged.append(value)
+    if found is None:
+        for source in merged:
+            for item in source.value if isinstance(source, SequenceNode) else [source]:
+                if isinstance(item, MappingNode):
+                    found = lookup(item, key)
+                    if found is not None:
+                        return found
+    return found
+
+
+def _same_scalar(a: Node, b: Node) -> bool:
+    """A key repeated with the same scalar value is redundant, not ambiguous."""
+    return isinstance(a, ScalarNode) and isinstance(b, ScalarNode) and a.value == b.value
+
+
+def get(node: Node | None, *path: str) -> Node | None:
+    """Follow mapping keys from ``node``; None when any step is missing or not a mapping."""
+    for key in path:
+        if not isinstance(node, MappingNode):
+            return None
+        entry = lookup(node, key)
+        if entry is None:
+            return None
+        node = entry[1]
+    return node
+
+
+def is_null(node: Node | None) -> bool:
+    return node is None or (
+        isinstance(node, ScalarNode) and node.tag == PLAIN and node.value in _NULL
+    )

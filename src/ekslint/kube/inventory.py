@@ -1,0 +1,96 @@
+"""Objects that matter across documents: ServiceAccounts, pull Secrets, cluster-wide defaults.
+
+Checks that depend on them are deferred until every input has been read, so a ServiceAccount
+or the ``eks-config`` ConfigMap may come before or after the pods it affects.
+"""
+
+from __future__ import annotations
+
+from ekslint.record import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
+    from typing import TypeVar
+
+    from ekslint.kube.pods import AnnotationSite
+
+    T = TypeVar("T")
+
+
+class SecretInfo(Record):
+    __slots__ = ("registries", "type")
+
+    def __init__(self, type: str, registries: list[str] | None) -> None:
+        self.type = type
+        self.registries = registries  # auths keys as host[:port]; None when unreadable
+
+
+class Inventory(Record):
+    __slots__ = ("global_sites", "secrets", "service_accounts")
+
+    def __init__(
+        self,
+        service_accounts: dict[tuple[str | None, str], list[str]] | None = None,
+        secrets: dict[tuple[str | None, str], SecretInfo] | None = None,
+        global_sites: list[AnnotationSite] | None = None,
+    ) -> None:
+        self.service_accounts: dict[tuple[str | None, str], list[str]] = (
+            {} if service_accounts is None else service_accounts
+        )
+        self.secrets: dict[tuple[str | None, str], SecretInfo] = {} if secrets is None else secrets
+        self.global_sites: list[AnnotationSite] = [] if global_sites is None else global_sites
+
+    def account_pull_secrets(self, namespace: str | None, name: str) -> list[str] | None:
+        return _lookup(self.service_accounts, namespace, name)
+
+    def secret(self, namespace: str | None, name: str) -> SecretInfo | None:
+        return _lookup(self.secrets, namespace, name)
+
+    def globally_covered(self, role: str, registry: str) -> bool:
+        from ekslint.kube.registrylist import covers
+
+        return any(s.role == role and covers(s.values, registry) for s in self.global_sites)
+
+    def globally_listed_host(self, registry: str) -> bool:
+        from ekslint.kube.images import split_host_port
+
+        host = split_host_port(registry)[0]
+        return any(host in s.values.registries for s in self.global_sites)
+
+
+def _lookup(table: dict[tuple[str | None, str], T], namespace: str | None, name: str) -> T | None:
+    """Same namespace; an object without one may be applied into any namespace."""
+    if (namespace, name) in table:
+        return table[(namespace, name)]
+    if namespace is not None and (None, name) in table:
+        return table[(None, name)]
+    if namespace is None:
+        for (_, other), value in table.items():
+            if other == name:
+                return value
+    return None
+
+
+def docker_config_registries(payload: str, encoded: bool) -> list[str] | None:
+    """The registries in a ``.dockerconfigjson``/``.dockercfg`` payload."""
+    import base64
+    import binascii
+    import json
+
+    from ekslint.kube.images import normalize_registry
+
+    try:
+        text = base64.b64decode(payload, validate=False).decode("utf-8") if encoded else payload
+        data = json.loads(text)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    auths = data.get("auths", data)
+    if not isinstance(auths, dict):
+        return None
+    found = []
+    for key in auths:
+        host = str(key).removeprefix("https://").removeprefix("http://").split("/", 1)[0]
+        found.append(normalize_registry(host))
+    return found

@@ -1,0 +1,65 @@
+"""Classifying registry hosts: declared, public/cloud, TCR, probably self-hosted."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterable
+from enum import Enum
+
+from ekslint.data import registry_lists
+from ekslint.kube.images import split_host_port
+
+
+class Kind(Enum):
+    PUBLIC = "public"
+    SELF_HOSTED = "self-hosted"  # probably: EKS012 asks the user to declare it
+    OTHER = "other"  # assumed to serve HTTPS with a trusted certificate
+
+
+def _matcher(patterns: Iterable[str]) -> re.Pattern[str]:
+    return re.compile("|".join(fnmatch.translate(p.lower()) for p in patterns))
+
+
+class RegistryCatalog:
+    """The built-in lists from ``rules/registries.yaml``, compiled once."""
+
+    def __init__(self) -> None:
+        lists = registry_lists()
+        self._public = _matcher(lists["public"])
+        self._tcr = _matcher(lists["tcr"])
+        self._tcr_mirrors = frozenset(h.lower() for h in lists["tcr-public-mirrors"])
+        self._private_suffixes = tuple(lists["private-suffixes"])
+        self.lookalike_names = frozenset(lists["lookalike-names"])
+
+    def is_public(self, registry: str) -> bool:
+        host, _ = split_host_port(registry.lower())
+        return bool(self._public.match(host))
+
+    def is_private_tcr(self, registry: str) -> bool:
+        host, _ = split_host_port(registry.lower())
+        return bool(self._tcr.match(host)) and host not in self._tcr_mirrors
+
+    def classify(self, registry: str) -> Kind:
+        host, port = split_host_port(registry.lower())
+        if self._public.match(host) and port in (None, "443"):
+            return Kind.PUBLIC
+        if port not in (None, "443"):
+            return Kind.SELF_HOSTED
+        if host == "localhost" or "." not in host or _is_ip(host):
+            return Kind.SELF_HOSTED
+        if host.endswith(self._private_suffixes):
+            return Kind.SELF_HOSTED
+        return Kind.OTHER
+
+
+def _is_ip(host: str) -> bool:
+    if not (host[:1].isdigit() or host.startswith("[")):
+        return False
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,170 @@
+"""Do the pod's registry annotations cover the registries its images come from?"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ekslint.fix.annotations import add_registries, remove_annotation, set_value
+from ekslint.kube.images import split_host_port
+from ekslint.kube.pods import AnnotationSite, PodView
+from ekslint.kube.registries import Kind
+from ekslint.kube.registrylist import covers
+from ekslint.lint.checks import check
+from ekslint.lint.context import Context
+from ekslint.lint.deferred import UnlessDeclaredGlobally, UnlessGlobal
+from ekslint.lint.findings import Finding
+from ekslint.lint.rulepack import Rule
+
+
+def _listed_anywhere(pod: PodView, registry: str, role: str | None = None) -> bool:
+    """Listed by any site, however misplaced or mis-written (those have rules of their own),
+    including a host-only entry for a host:port registry (that is EKS003's finding)."""
+    host, port = split_host_port(registry)
+    for site in pod.sites:
+        if role is not None and site.role != role:
+            continue
+        if covers(site.values, registry) or (port and host in site.values.registries):
+            return True
+    return False
+
+
+@check("missing_annotation")
+def missing_annotation(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
+    role, protocol = rule.params["role"], rule.params["protocol"]
+    key = ctx.platform.annotations[role]
+    for container in pod.containers:
+        if container.image is None:
+            continue
+        registry = container.image.registry
+        if ctx.settings.protocol_of(registry) != protocol or _listed_anywhere(pod, registry, role):
+            continue
+        fix = ctx.fix(rule, f"add {registry} to {key}", *add_registries(ctx, pod, role, [registry]))
+        finding = ctx.finding(
+            rule,
+            container.image_node,
+            f"image {container.image_node.value!r} comes from {registry}, declared {protocol}, "
+            f"but {pod.template.where} has no {key} listing {registry!r}",
+            obj=pod.obj.ref,
+            container=container.name,
+            fix=fix,
+        )
+        if ctx.source:
+            finding.extra = {"lasting-fix": lasting_fix(key, registry, ctx.source)}
+        if any(s.role == role and s.placement == "pod" for s in pod.sites):
+            yield finding  # the pod's own annotation overrides the cluster-wide default
+        else:
+            ctx.deferred.append(UnlessGlobal(finding, role, registry))
+    yield from ()
+
+
+def lasting_fix(key: str, registry: str, template: str) -> str:
+    """Rendered output is regenerated: say where the fix belongs in the chart."""
+    chart = template.split("/templates/", 1)[0]
+    return (
+        f"lasting fix: {template} is rendered from the chart; set the pod annotations in "
+        f"{chart}'s values (most charts expose podAnnotations):\n"
+        f'  podAnnotations:\n    {key}: "{registry}"'
+    )
+
+
+@check("undeclared_registry")
+def undeclared_registry(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
+    seen: set[str] = set()
+    for container in pod.containers:
+        if container.image is None:
+            continue
+        registry = container.image.registry
+        if registry in seen or ctx.settings.protocol_of(registry) is not None:
+            continue
+        seen.add(registry)
+        if ctx.catalog.classify(registry) is not Kind.SELF_HOSTED:
+            continue
+        if _listed_anywhere(pod, registry):
+            continue
+        finding = ctx.finding(
+            rule,
+            container.image_node,
+            f"image {container.image_node.value!r} comes from {registry}, which looks "
+            f"self-hosted and is not declared: add to .ekslint.yaml\n"
+            f'  registries:\n    - host: "{registry}"\n'
+            f"      protocol: http  # or https-self-signed, or https if its certificate is trusted",
+            obj=pod.obj.ref,
+            container=container.name,
+        )
+
+        overridden = frozenset(s.role for s in pod.sites if s.placement == "pod")
+        ctx.deferred.append(UnlessDeclaredGlobally(finding, registry, overridden))
+    yield from ()
+
+
+def _pod_sites(pod: PodView) -> list[AnnotationSite]:
+    return [s for s in pod.sites if s.placement == "pod"]
+
+
+@check("missing_port")
+def missing_port(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
+    used = pod.registries_used()
+    for site in _pod_sites(pod):
+        replacements: dict[str, str] = {}
+        problems: list[str] = []
+        listed = set(site.values.registries)
+        for entry in site.values.registries:
+            host, port = split_host_port(entry)
+            if port is not None:
+                continue
+            # Ports the images use with this host that no entry names.
+            ports = sorted(
+                {p for h, p in map(split_host_port, used) if h == host and p}
+                - {None}
+                - {split_host_port(r)[1] for r in listed if split_host_port(r)[0] == host}
+            )
+            if not ports:
+                continue
+            problems.append(f"{entry!r} has no port; the images use {host}:{'/'.join(ports)}")
+            if len(ports) == 1:
+                with_port = f"{host}:{ports[0]}"
+                # Keep the bare host when images also use it without a port.
+                replacements[entry] = f"{entry},{with_port}" if entry in used else with_port
+        if not problems:
+            continue
+        fix = None
+        if len(replacements) == len(problems):
+            names = [replacements.get(r, r) for r in site.values.registries]
+            fix = ctx.fix(
+                rule, "add the port", set_value(ctx, site, ",".join(dict.fromkeys(names)))
+            )
+        yield ctx.finding(
+            rule,
+            site.value_node,
+            f"{site.key}: " + "; ".join(problems) + " (the runtime matches host:port exactly)",
+            obj=pod.obj.ref,
+            fix=fix,
+        )
+
+
+@check("unused_entry")
+def unused_entry(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
+    used = set(pod.registries_used())
+    used_hosts = {split_host_port(r)[0] for r in used}
+    for site in _pod_sites(pod):
+        if site.values.is_all:
+            continue
+        unused = [
+            r
+            for r in site.values.registries
+            if r not in used
+            and r not in used_hosts  # a host without its port is EKS003's
+            and not (ctx.catalog.is_public(r) and ctx.settings.protocol_of(r) is None)  # EKS014
+        ]
+        if not unused:
+            continue
+        keep = [r for r in site.values.registries if r not in unused]
+        value = site.values.rewritten(keep)
+        edit = set_value(ctx, site, value) if keep else remove_annotation(ctx, site)
+        yield ctx.finding(
+            rule,
+            site.value_node,
+            f"{site.key} lists {', '.join(unused)}, which no container of this pod uses",
+            obj=pod.obj.ref,
+            fix=ctx.fix(rule, f"remove {', '.join(unused)}", edit),
+        )

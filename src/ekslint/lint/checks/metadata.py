@@ -1,0 +1,171 @@
+"""Where annotations sit and how they are spelt and typed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ekslint.fix.annotations import (
+    add_registries,
+    inserts_in_flow,
+    pod_site,
+    remove_annotation,
+    trailing_comment,
+)
+from ekslint.fix.edits import quote
+from ekslint.input.yamlnodes import (
+    MappingNode,
+    ScalarNode,
+    get,
+    is_null,
+    mapping_entries,
+    scalar_type,
+)
+from ekslint.kube.objects import KubeObject
+from ekslint.kube.pods import AnnotationSite, PodView
+from ekslint.lint.checks import check
+from ekslint.lint.context import Context
+from ekslint.lint.findings import Edit, Finding
+from ekslint.lint.rulepack import Rule
+from ekslint.record import Record
+
+
+class ObjectView(Record):
+    __slots__ = ("obj", "pods")
+
+    def __init__(self, obj: KubeObject, pods: list[PodView]) -> None:
+        self.obj = obj
+        self.pods = pods
+
+    def annotation_maps(self) -> Iterator[MappingNode]:
+        """Every annotations mapping of the object and of its pod templates, once each."""
+        seen: set[int] = set()
+        candidates = [get(self.obj.metadata, "annotations")] if self.obj.metadata else []
+        candidates += [p.annotations for p in self.pods]
+        for node in candidates:
+            if isinstance(node, MappingNode) and id(node) not in seen:
+                seen.add(id(node))
+                yield node
+
+
+@check("misplaced")
+def misplaced(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
+    for site in pod.sites:
+        if site.placement not in ("labels", "other-metadata"):
+            continue
+        if site.placement == "other-metadata" and _copied_into_template(pod, site):
+            continue  # e.g. Kustomize commonAnnotations: the pod template has it too
+        # A comment at the end of the annotation's line moves with it into a new annotation.
+        comment = None
+        if pod_site(pod, site.role) is None and not inserts_in_flow(pod):
+            comment = trailing_comment(ctx, site)
+        moved, text = comment if comment is not None else (-1, "")
+        edits: list[Edit] = [remove_annotation(ctx, site, moved_comment=moved)]
+        registries = site.values.registries or ["all"]
+        edits += add_registries(ctx, pod, site.role, registries, "  " + text if text else "")
+        # Moving an annotation into metadata it was removed from (a Pod's labels) is one edit
+        # inside another: let the two overlap only when they touch different characters.
+        where = "labels" if site.placement == "labels" else site.where
+        yield ctx.finding(
+            rule,
+            site.key_node,
+            f"{site.key} on {where} has no effect: registry annotations belong in the pod "
+            f"template ({pod.template.where}.metadata.annotations)",
+            obj=pod.obj.ref,
+            fix=ctx.fix(rule, "move it into the pod template", *_ordered(edits)),
+        )
+
+
+def _copied_into_template(pod: PodView, site: AnnotationSite) -> bool:
+    """The same annotation, with the same registries, is also where it belongs."""
+    own = pod_site(pod, site.role)
+    return (
+        own is not None
+        and own.values.registries == site.values.registries
+        and (own.values.is_all == site.values.is_all)
+    )
+
+
+def _ordered(edits: list[Edit]) -> list[Edit]:
+    return sorted(edits, key=lambda e: (e.start, e.end))
+
+
+@check("unknown_key")
+def unknown_key(rule: Rule, view: ObjectView, ctx: Context) -> Iterator[Finding]:
+    platform = ctx.platform
+    for mapping in view.annotation_maps():
+        for key, (key_node, _) in mapping_entries(mapping).items():
+            if not key.startswith(platform.prefix) or key in platform.known_annotations:
+                continue
+            matches = platform.close_matches(key)
+            fix = None
+            if len(matches) == 1 and matches[0] not in mapping_entries(mapping):
+                # (With the right spelling already there, a rename makes a duplicate key.)
+                edit = Edit(
+                    key_node.start_mark.index, key_node.end_mark.index, quote(matches[0], key_node)
+                )
+                fix = ctx.fix(rule, f"rename to {matches[0]}", edit, unsafe=True)
+            hint = f"; did you mean {' or '.join(repr(m) for m in matches)}?" if matches else ""
+            yield ctx.finding(
+                rule,
+                key_node,
+                f"unknown annotation {key!r}: the platform ignores it{hint}",
+                obj=view.obj.ref,
+                fix=fix,
+            )
+
+
+_TYPE_NAMES = {"int": "a number", "float": "a number", "bool": "a boolean", "null": "null"}
+
+
+@check("not_string")
+def not_string(rule: Rule, view: ObjectView, ctx: Context) -> Iterator[Finding]:
+    if not view.pods:
+        return  # ekslint checks what makes pods; other objects' typing is a schema linter's job
+    for mapping in view.annotation_maps():
+        for key, (key_node, value) in mapping_entries(mapping).items():
+            kind = scalar_type(value)
+            if kind == "str":
+                continue
+            if not isinstance(value, ScalarNode):
+                yield ctx.finding(
+                    rule,
+                    value,
+                    f"annotation {key!r} must be a string, not {kind}",
+                    obj=view.obj.ref,
+                )
+                continue
+            text = "" if is_null(value) else str(value.value)
+            edit: Edit | None
+            if is_null(value) and value.start_mark.index == value.end_mark.index:
+                # `key:` with nothing after it: insert the quotes after the colon; a flow key
+                # with no colon at all (`{key}`) gets one.
+                end = key_node.end_mark.index
+                after = ctx.chunk.text[end:].lstrip(" \t")
+                if after.startswith(":"):
+                    at = ctx.chunk.text.index(":", end) + 1
+                    edit = Edit(at, at, ' ""')
+                elif after[:1] in (",", "}"):
+                    edit = Edit(end, end, ': ""')
+                else:
+                    edit = None
+                node = key_node
+            else:
+                edit = Edit(value.start_mark.index, value.end_mark.index, quote(text, _DQ))
+                node = value
+            yield ctx.finding(
+                rule,
+                node,
+                f"annotation {key!r} is {_TYPE_NAMES.get(kind, kind)} ({text or 'empty'}); "
+                f"annotation values must be strings: write {quote(text, _DQ)}",
+                obj=view.obj.ref,
+                fix=ctx.fix(rule, "quote the value", edit) if edit else None,
+            )
+
+
+_DQ = ScalarNode("tag:yaml.org,2002:str", "", style='"')
+
+
+@check("suppression")
+def suppression(rule: Rule, view: ObjectView, ctx: Context) -> Iterator[Finding]:
+    """EKS018's findings come from the suppressions themselves, once a file is done."""
+    return iter(())

@@ -1,0 +1,98 @@
+"""Credentials for private registries: imagePullSecrets on the pod or its ServiceAccount."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ekslint.fix.edits import (
+    child_indent,
+    entry_end,
+    indent_step,
+    insert_lines,
+    replace_empty,
+    set_key,
+)
+from ekslint.input.yamlnodes import SequenceNode, is_null, lookup
+from ekslint.kube.pods import PodView
+from ekslint.lint.checks import check
+from ekslint.lint.context import Context
+from ekslint.lint.deferred import SecretMismatch, UnlessAccountHasSecrets
+from ekslint.lint.findings import Edit, Finding
+from ekslint.lint.rulepack import Rule
+
+
+@check("missing_pull_secret")
+def missing_pull_secret(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
+    if pod.pull_secrets:
+        return
+    for container in pod.containers:
+        image = container.image
+        if image is None or not ctx.catalog.is_private_tcr(image.registry):
+            continue
+        secret = ctx.settings.pull_secret_for(image.registry)
+        fix = None
+        if secret is not None:
+            edit = _add_pull_secret(ctx, pod, secret)
+            if edit is not None:
+                fix = ctx.fix(rule, f"add imagePullSecrets: {secret}", edit)
+        finding = ctx.finding(
+            rule,
+            container.image_node,
+            f"image {container.image_node.value!r} is on {image.registry} (TCR, private by "
+            f"default) but the pod has no imagePullSecrets and its ServiceAccount "
+            f"{pod.service_account!r} has none in the inputs"
+            + ("" if secret else "; name the secret under pull-secrets in .ekslint.yaml to fix"),
+            obj=pod.obj.ref,
+            container=container.name,
+            fix=fix,
+        )
+        ctx.deferred.append(
+            UnlessAccountHasSecrets(finding, pod.obj.namespace, pod.service_account)
+        )
+    yield from ()
+
+
+def _add_pull_secret(ctx: Context, pod: PodView, secret: str) -> Edit | None:
+    """``imagePullSecrets`` at the end of the pod spec, laid out like its ``containers``."""
+    chunk = ctx.chunk
+    spec = pod.template.spec
+    spec_entry = lookup(pod.template.template, "spec")
+    assert spec_entry is not None
+    step = indent_step(chunk, pod.obj.node)
+    item = f"- name: {secret}"
+    existing = lookup(spec, "imagePullSecrets")
+    if existing is not None:
+        value = existing[1]
+        if isinstance(value, SequenceNode) and value.flow_style and not value.value:
+            close = value.end_mark.index - 1  # `[]`
+            return Edit(close, close, f"{{name: {secret}}}")
+        if not is_null(value):
+            return None  # a list with no usable names: a person must look at it
+    if spec.flow_style:
+        return set_key(chunk, spec, "imagePullSecrets", [f"  {item}"])
+    column = child_indent(chunk, spec, spec_entry[0], step)
+    # Indent the new list as the containers list is (`- ` under the key, or indented).
+    offset = step
+    containers = lookup(spec, "containers")
+    if containers is not None:
+        items = containers[1]
+        if isinstance(items, SequenceNode) and not items.flow_style and items.value:
+            offset = items.start_mark.column - containers[0].start_mark.column
+    nl = chunk.newline
+    if existing is not None:  # `imagePullSecrets:` with nothing after it
+        column = existing[0].start_mark.column
+        body = f"{' ' * (column + offset)}{item}{nl}"
+        return replace_empty(chunk, existing[1], existing[0], body)
+    lines = f"{' ' * column}imagePullSecrets:{nl}{' ' * (column + offset)}{item}{nl}"
+    return insert_lines(chunk, entry_end(chunk, spec), lines)
+
+
+@check("pull_secret_mismatch")
+def pull_secret_mismatch(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
+    registries = sorted({c.image.registry for c in pod.containers if c.image is not None})
+    if not registries:
+        return
+    for name, node in pod.pull_secrets:
+        placeholder = ctx.finding(rule, node, "", obj=pod.obj.ref)
+        ctx.deferred.append(SecretMismatch(placeholder, name, pod.obj.namespace, registries))
+    yield from ()

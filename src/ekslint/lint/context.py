@@ -1,0 +1,91 @@
+"""What a check sees besides its subject: settings, platform, the chunk's text, and how to
+build findings and fixes at exact positions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from ekslint.config.settings import Settings
+from ekslint.fix.edits import Chunk
+from ekslint.input.yamlnodes import Node
+from ekslint.kube.inventory import Inventory
+from ekslint.kube.registries import RegistryCatalog
+from ekslint.lint.findings import Edit, Finding, Fix, ObjectRef
+from ekslint.lint.rulepack import Platform, Rule
+from ekslint.record import Record
+
+Deferred = Callable[[Inventory], Iterable[Finding]]
+
+
+class Context(Record):
+    __slots__ = (
+        "catalog",
+        "chunk",
+        "chunk_index",
+        "deferred",
+        "first_line",
+        "path",
+        "platform",
+        "settings",
+        "source",
+    )
+
+    def __init__(
+        self,
+        settings: Settings,
+        platform: Platform,
+        catalog: RegistryCatalog,
+        path: str,
+        chunk: Chunk,
+        chunk_index: int,
+        first_line: int,
+        source: str | None,
+        deferred: list[Deferred] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.platform = platform
+        self.catalog = catalog
+        self.path = path
+        self.chunk = chunk
+        self.chunk_index = chunk_index
+        self.first_line = first_line
+        self.source = source
+        self.deferred: list[Deferred] = [] if deferred is None else deferred
+
+    def finding(
+        self,
+        rule: Rule,
+        node: Node,
+        message: str,
+        *,
+        obj: ObjectRef | None,
+        container: str | None = None,
+        fix: Fix | None = None,
+        line_offset: int = 0,
+        column_offset: int = 0,
+    ) -> Finding:
+        mark = node.start_mark
+        line, column = mark.line, mark.column
+        if self.chunk.odd_breaks and not (line_offset or column_offset):
+            line, column = self.chunk.position(mark.index)
+        if line_offset or column_offset:
+            # The node sits inside a string (eks-config's pod.annotations): its positions are
+            # mapped for the report, but edits cannot be, so no fix is offered.
+            fix = None
+        return Finding(
+            rule=rule.id,
+            message=message,
+            path=self.path,
+            line=self.first_line + line + line_offset + 1,
+            column=column + column_offset + 1,
+            object=obj,
+            container=container,
+            source=self.source,
+            fix=fix,
+            chunk=self.chunk_index,
+        )
+
+    def fix(self, rule: Rule, description: str, *edits: Edit, unsafe: bool = False) -> Fix:
+        if unsafe or rule.fix_safety == "unsafe":
+            return Fix("unsafe", description, tuple(edits))
+        return Fix("safe", description, tuple(edits))

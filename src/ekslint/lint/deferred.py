@@ -1,0 +1,101 @@
+"""Findings that wait for every input to be read, as plain data.
+
+A check that depends on other documents (a ServiceAccount's pull secrets, a Secret's registries,
+the cluster-wide ``eks-config`` defaults) leaves one of these; the engine calls it with the full
+inventory at the end. They are plain objects, not closures, so worker processes can hand them
+back to the parent.
+"""
+
+from __future__ import annotations
+
+from ekslint.kube.inventory import Inventory
+from ekslint.lint.findings import Finding
+from ekslint.record import Record
+
+_shared: dict[tuple[str, ...], tuple[str, ...]] = {}
+DOCKER_SECRET_TYPES = ("kubernetes.io/dockerconfigjson", "kubernetes.io/dockercfg")
+
+
+class UnlessGlobal(Record):
+    """Report ``finding`` unless eks-config's annotation for ``role`` covers ``registry``."""
+
+    __slots__ = ("finding", "registry", "role")
+
+    def __init__(self, finding: Finding, role: str, registry: str) -> None:
+        self.finding = finding
+        self.role = role
+        self.registry = registry
+
+    def __call__(self, inventory: Inventory) -> list[Finding]:
+        return [] if inventory.globally_covered(self.role, self.registry) else [self.finding]
+
+
+class UnlessDeclaredGlobally(Record):
+    """EKS012: report unless eks-config lists the registry in an annotation the pod does not
+    override with its own."""
+
+    __slots__ = ("finding", "overridden", "registry")
+
+    def __init__(self, finding: Finding, registry: str, overridden: frozenset[str]) -> None:
+        self.finding = finding
+        self.registry = registry
+        self.overridden = overridden
+
+    def __call__(self, inventory: Inventory) -> list[Finding]:
+        roles = [role for role in ("http", "insecure") if role not in self.overridden]
+        covered = any(inventory.globally_covered(role, self.registry) for role in roles)
+        if covered or inventory.globally_listed_host(self.registry):
+            return []
+        return [self.finding]
+
+
+class UnlessAccountHasSecrets(Record):
+    """EKS009: report unless the pod's ServiceAccount, found in the inputs, has pull secrets."""
+
+    __slots__ = ("account", "finding", "namespace")
+
+    def __init__(self, finding: Finding, namespace: str | None, account: str) -> None:
+        self.finding = finding
+        self.namespace = namespace
+        self.account = account
+
+    def __call__(self, inventory: Inventory) -> list[Finding]:
+        return (
+            [] if inventory.account_pull_secrets(self.namespace, self.account) else [self.finding]
+        )
+
+
+class SecretMismatch(Record):
+    """EKS010: the named Secret, when it is in the inputs, must be a docker config for one of
+    the pod's registries. ``finding`` carries the position; the message is written here."""
+
+    __slots__ = ("finding", "name", "namespace", "registries")
+
+    def __init__(
+        self, finding: Finding, name: str, namespace: str | None, registries: list[str]
+    ) -> None:
+        self.finding = finding
+        self.name = name
+        self.namespace = namespace
+        # One per pod with pull secrets, kept until the end: share the equal lists.
+        self.registries = _shared.setdefault(tuple(registries), tuple(registries))
+
+    def __call__(self, inventory: Inventory) -> list[Finding]:
+        secret = inventory.secret(self.namespace, self.name)
+        if secret is None:
+            return []  # not in the inputs: nothing to compare with
+        if secret.type not in DOCKER_SECRET_TYPES:
+            message = (
+                f"imagePullSecrets names Secret {self.name!r} of type {secret.type!r}; the "
+                f"runtime only uses {' or '.join(DOCKER_SECRET_TYPES)}"
+            )
+        elif secret.registries is None or any(r in secret.registries for r in self.registries):
+            return []
+        else:
+            have = ", ".join(secret.registries) or "no registry"
+            message = (
+                f"Secret {self.name!r} has credentials for {have}, not for "
+                f"{', '.join(self.registries)} used by this pod"
+            )
+        self.finding.message = message
+        return [self.finding]

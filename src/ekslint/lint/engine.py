@@ -1,0 +1,440 @@
+"""The pipeline: read inputs -> find pod templates -> run rules -> collect findings.
+
+Documents are processed one at a time and dropped; what later documents may change (a
+ServiceAccount's pull secrets, cluster-wide annotation defaults) is settled at the end through
+the deferred findings the checks leave.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from collections.abc import Iterable, Iterator
+
+import yaml
+
+from ekslint.config.settings import Settings
+from ekslint.fix.edits import Chunk as EditableChunk
+from ekslint.input import read
+from ekslint.input.yamlnodes import (
+    MappingNode,
+    ScalarNode,
+    SequenceNode,
+    compose_documents,
+    get,
+    is_null,
+    scalar_text,
+)
+from ekslint.kube.globals import global_defaults_view, is_global_defaults
+from ekslint.kube.inventory import Inventory, SecretInfo, docker_config_registries
+from ekslint.kube.objects import (
+    KubeObject,
+    PodTemplate,
+    is_core,
+    is_foreign,
+    iter_objects,
+    pod_templates,
+)
+from ekslint.kube.pods import build_pod
+from ekslint.kube.registries import RegistryCatalog
+from ekslint.lint.checks import CHECKS, load_all
+from ekslint.lint.checks.metadata import ObjectView
+from ekslint.lint.context import Context, Deferred
+from ekslint.lint.findings import Finding, InputError, NodeProblem, Note
+from ekslint.lint.rulepack import Platform, Rule, load_platform
+from ekslint.lint.selection import RuleSelection
+from ekslint.lint.suppress import OBJECT_ANNOTATION, Suppressions
+from ekslint.record import Record
+
+_SOURCE = re.compile(r"^# Source: (.+?)[ \t]*\r?$", re.MULTILINE)
+# A template action on a line of its own ({{- if ...}}, {{ include ... }}) marks a raw Helm
+# template; `{{ }}` inside a quoted value of a file that parses is an unresolved placeholder
+# (EKS016) instead.
+_HELM_ACTION_LINE = re.compile(r"^[ \t]*(?:-[ \t]+)?\{\{", re.MULTILINE)
+_HELM_NOTE = (
+    "raw Helm template (has {{ }} actions): skipped; lint the rendered output instead "
+    "(helm template . | ekslint -)"
+)
+_ALIAS = re.compile(r"(?:^|[\s\[{,:-])\*[^\s,\]}]")
+MAX_ALIAS_EXPANSION = 1_000_000
+SHARD_RUN = 64  # consecutive chunks a worker takes at a time from a shared file
+
+
+class FileResult(Record):
+    __slots__ = (
+        "chunks",
+        "chunks_had_bom",
+        "errors",
+        "findings",
+        "notes",
+        "path",
+        "skipped",
+        "stat",
+        "suppressions",
+    )
+
+    def __init__(
+        self,
+        path: str,
+        findings: list[Finding] | None = None,
+        errors: list[InputError] | None = None,
+        notes: list[Note] | None = None,
+        chunks: dict[int, tuple[int, str]] | None = None,
+        suppressions: Suppressions | None = None,
+        chunks_had_bom: bool = False,
+        stat: os.stat_result | None = None,
+    ) -> None:
+        self.path = path
+        self.skipped = False  # a raw template: not linted
+        self.findings: list[Finding] = [] if findings is None else findings
+        self.errors: list[InputError] = [] if errors is None else errors
+        self.notes: list[Note] = [] if notes is None else notes
+        self.chunks: dict[int, tuple[int, str]] = (
+            {} if chunks is None else chunks
+        )  # kept when fixing
+        self.suppressions = suppressions
+        self.chunks_had_bom = chunks_had_bom
+        self.stat = stat  # when read, to refuse writing over a newer file
+
+
+class Linter:
+    """Lints inputs under one set of settings. Create once per run."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.platform: Platform = load_platform(settings.platform)
+        self.catalog = RegistryCatalog()
+        self.selection = RuleSelection(self.platform, settings)
+        checks = load_all()
+        self.pod_rules: list[Rule] = []
+        self.object_rules: list[Rule] = []
+        for rule in self.platform.rules.values():
+            if rule.check not in checks:
+                raise KeyError(f"rule {rule.id} names unknown check {rule.check!r}")
+            if self.selection.enabled(rule.id):
+                (self.object_rules if rule.scope == "object" else self.pod_rules).append(rule)
+        self.inventory = Inventory()
+        self.deferred: list[tuple[FileResult, Deferred]] = []
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def lint_file(
+        self,
+        path: str,
+        display: str | None = None,
+        keep_text: bool = False,
+        shard: tuple[int, int] | None = None,
+    ) -> FileResult:
+        name = display or path
+        result = FileResult(name)
+        try:
+            stream = read.open_input(path)
+        except OSError as exc:
+            result.errors.append(InputError(name, 0, 0, f"cannot read: {exc.strerror or exc}"))
+            return result
+        if keep_text and path != "-":
+            with contextlib.suppress(OSError):
+                result.stat = os.fstat(stream.fileno())
+        try:
+            self.lint_stream(stream, result, keep_text, shard)
+        except OSError as exc:
+            result.errors.append(InputError(name, 0, 0, f"cannot read: {exc.strerror or exc}"))
+        finally:
+            if path != "-":
+                stream.close()
+        return result
+
+    def lint_stream(
+        self,
+        stream: Iterable[bytes],
+        result: FileResult,
+        keep_text: bool,
+        shard: tuple[int, int] | None = None,
+    ) -> None:
+        """Lint every document of a stream; with ``shard=(k, n)`` only the k-th of n
+        interleaved runs of chunks (worker processes share a large file this way)."""
+        suppressions = Suppressions(result.path, self.platform)
+        result.suppressions = suppressions
+        for chunk in read.iter_chunks(stream, result.path):  # type: ignore[arg-type]
+            if isinstance(chunk, InputError):
+                if shard is None or shard[0] == 0:
+                    result.errors.append(chunk)
+                continue
+            if shard is not None and (chunk.index // SHARD_RUN) % shard[1] != shard[0]:
+                continue
+            if keep_text:
+                result.chunks[chunk.index] = (chunk.first_line, chunk.text)
+                result.chunks_had_bom |= chunk.bom
+            if "ekslint" in chunk.text:
+                suppressions.scan(chunk.text, chunk.first_line)
+            if result.skipped:
+                continue  # only keeping the text, to pass a skipped stream through
+            templated = "{{" in chunk.text
+            if templated and _HELM_ACTION_LINE.search(chunk.text):
+                self._skip_template(result, keep_text)
+                if not keep_text:
+                    return
+                continue
+            errors_before = len(result.errors)
+            findings = self.lint_chunk(chunk.index, chunk.first_line, chunk.text, result)
+            if templated and len(result.errors) > errors_before:
+                del result.errors[errors_before:]  # it did not parse because it is a template
+                self._skip_template(result, keep_text)
+                if not keep_text:
+                    return
+                continue
+            result.findings.extend(findings)
+
+    def _skip_template(self, result: FileResult, keep_text: bool) -> None:
+        result.notes.append(Note(result.path, _HELM_NOTE))
+        result.findings.clear()
+        result.skipped = True
+        if not keep_text:
+            result.chunks.clear()
+        self.deferred = [(r, d) for r, d in self.deferred if r is not result]
+
+    def lint_chunk(
+        self, index: int, first_line: int, text: str, result: FileResult
+    ) -> list[Finding]:
+        """Findings of one document chunk (deferred ones are queued on the linter)."""
+        source_match = _SOURCE.search(text)
+        ctx = Context(
+            self.settings,
+            self.platform,
+            self.catalog,
+            result.path,
+            EditableChunk(text),
+            index,
+            first_line,
+            source_match.group(1) if source_match else None,
+        )
+        findings: list[Finding] = []
+        try:
+            for root in compose_documents(text):
+                if root is None or is_null(root):
+                    continue  # an empty document (`---` alone, or only comments)
+                if not isinstance(root, MappingNode):
+                    kind = "a list" if isinstance(root, SequenceNode) else "a scalar"
+                    mark = root.start_mark
+                    result.errors.append(
+                        InputError(
+                            result.path,
+                            first_line + mark.line + 1,
+                            mark.column + 1,
+                            f"document is {kind}, not a Kubernetes object (a mapping)",
+                        )
+                    )
+                    continue
+                if "*" in text and _ALIAS.search(text):
+                    _check_alias_expansion(root)
+                for obj in iter_objects(root):
+                    findings.extend(self._lint_object(obj, ctx, result))
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line, column = (mark.line, mark.column) if mark else (0, 0)
+            problem = exc.problem or exc.context or "invalid YAML"
+            if exc.context and exc.problem:
+                problem = f"{exc.problem} ({exc.context})"
+            result.errors.append(
+                InputError(
+                    result.path, first_line + line + 1, column + 1, f"invalid YAML: {problem}"
+                )
+            )
+            return findings
+        except yaml.YAMLError as exc:  # reader errors (control characters, ...)
+            position = getattr(exc, "position", 0) or 0
+            line = text.count("\n", 0, position)
+            column = position - (text.rfind("\n", 0, position) + 1)
+            problem = str(exc).split("\n", 1)[0]
+            character = getattr(exc, "character", None)
+            if isinstance(character, str):
+                problem = (
+                    f"unacceptable character {character!r}: special characters are not allowed"
+                )
+            result.errors.append(
+                InputError(
+                    result.path, first_line + line + 1, column + 1, f"invalid YAML: {problem}"
+                )
+            )
+            return findings
+        except NodeProblem as exc:
+            result.errors.append(
+                InputError(result.path, first_line + exc.line + 1, exc.column + 1, exc.message)
+            )
+            return findings
+        except RecursionError:
+            result.errors.append(
+                InputError(result.path, first_line + 1, 1, "document is nested too deeply")
+            )
+            return findings
+        self.deferred.extend((result, d) for d in ctx.deferred)
+        return findings
+
+    def _lint_object(self, obj: KubeObject, ctx: Context, result: FileResult) -> Iterator[Finding]:
+        self._take_inventory(obj)
+        if is_foreign(obj):
+            result.notes.append(
+                Note(
+                    result.path,
+                    f"line {ctx.first_line + obj.node.start_mark.line + 1}: "
+                    f"{obj.ref.describe()} ({obj.api_version}) "
+                    "exists only on another platform: not checked",
+                    ctx.first_line + obj.node.start_mark.line + 1,
+                )
+            )
+            return
+        templates = list(pod_templates(obj))
+        self._object_suppressions(obj, templates, ctx, result)
+        if is_global_defaults(obj, self.platform):
+            defaults = global_defaults_view(obj, self.platform, ctx.chunk.text)
+            if defaults is not None:
+                self.inventory.global_sites.extend(defaults.sites)
+                for rule in self.pod_rules:
+                    found = CHECKS[rule.check](rule, defaults, ctx)
+                    if found:
+                        yield from found
+        pods = []
+        for template in templates:
+            try:
+                pods.append(build_pod(template, self.platform))
+            except NodeProblem as exc:
+                if is_core(obj):
+                    raise
+                line = ctx.first_line + exc.line + 1
+                result.notes.append(
+                    Note(
+                        result.path,
+                        f"line {line}: {obj.ref.describe()}: {exc.message}; "
+                        "not read as a pod template",
+                        line,
+                    )
+                )
+        for pod in pods:
+            for rule in self.pod_rules:
+                found = CHECKS[rule.check](rule, pod, ctx)
+                if found:
+                    yield from found
+        if self.object_rules:
+            view = ObjectView(obj, pods)
+            for rule in self.object_rules:
+                found = CHECKS[rule.check](rule, view, ctx)
+                if found:
+                    yield from found
+
+    def _object_suppressions(
+        self, obj: KubeObject, templates: list[PodTemplate], ctx: Context, result: FileResult
+    ) -> None:
+        """``ekslint.io/ignore`` on the object or on any of its pod templates."""
+        if result.suppressions is None:
+            return
+        candidates = [obj.metadata] + [t.metadata for t in templates]
+        for metadata in candidates:
+            value = get(metadata, "annotations", OBJECT_ANNOTATION)
+            if isinstance(value, ScalarNode):
+                ids = [w.strip() for w in str(value.value).split(",") if w.strip()]
+                mark = value.start_mark
+                result.suppressions.add_object(
+                    obj.ref, ids, ctx.first_line + mark.line + 1, mark.column + 1
+                )
+
+    def _take_inventory(self, obj: KubeObject) -> None:
+        key = (obj.namespace, obj.name or "")
+        if obj.kind == "ServiceAccount":
+            secrets = get(obj.node, "imagePullSecrets")
+            names: list[str] = []
+            if isinstance(secrets, SequenceNode):
+                for item in secrets.value:
+                    name = scalar_text(get(item, "name"))
+                    if name:
+                        names.append(name)
+            self.inventory.service_accounts[key] = names
+        elif obj.kind == "Secret" and obj.api_version == "v1":
+            kind = scalar_text(get(obj.node, "type")) or "Opaque"
+            registries = None
+            for section, encoded in (("data", True), ("stringData", False)):
+                for data_key in (".dockerconfigjson", ".dockercfg"):
+                    value = get(obj.node, section, data_key)
+                    if isinstance(value, ScalarNode) and registries is None:
+                        registries = docker_config_registries(str(value.value), encoded)
+            self.inventory.secrets[key] = SecretInfo(kind, registries)
+
+    # -- after all inputs -------------------------------------------------------------------
+
+    def resolve_deferred(self) -> None:
+        for result, resolve in self.deferred:
+            result.findings.extend(resolve(self.inventory))
+        self.deferred.clear()
+
+    def resolve_for(self, result: FileResult) -> list[Finding]:
+        """Settle the deferred findings of one (re-linted) result now; keep the others queued."""
+        mine = [d for r, d in self.deferred if r is result]
+        self.deferred = [(r, d) for r, d in self.deferred if r is not result]
+        return [f for resolve in mine for f in resolve(self.inventory)]
+
+    def keep(self, findings: list[Finding], result: FileResult) -> list[Finding]:
+        """Drop suppressed and deselected findings and duplicates; sort."""
+        seen: set[tuple[str, int, int, str]] = set()
+        kept: list[Finding] = []
+        for finding in sorted(findings, key=Finding.sort_key):
+            key = (finding.rule, finding.line, finding.column, finding.message)
+            if key in seen:
+                continue
+            seen.add(key)
+            if not self.selection.enabled_for(finding.rule, result.path):
+                continue
+            if result.suppressions is not None and result.suppressions.suppresses(finding):
+                continue
+            kept.append(finding)
+        return kept
+
+    def finish(self, result: FileResult) -> None:
+        """Final findings of a file: kept findings plus problems with its suppressions."""
+        kept = self.keep(result.findings, result)
+        if result.suppressions is not None:
+            kept.extend(result.suppressions.problems(self.selection))
+            kept.sort(key=Finding.sort_key)
+        result.findings = kept
+
+    def severity(self, rule_id: str) -> str:
+        return self.selection.severity(rule_id)
+
+
+def _check_alias_expansion(root: object) -> None:
+    """Reject a document whose aliases would expand into a huge tree ("billion laughs")."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()  # entered, not finished: meeting one again is a cycle
+    stack: list[tuple[object, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if id(node) in sizes:
+            continue
+        if not done and id(node) in open_nodes:
+            mark = node.start_mark  # type: ignore[attr-defined]
+            raise NodeProblem(
+                "an alias refers to a node that contains it (a recursive structure "
+                "Kubernetes cannot read)",
+                mark.line,
+                mark.column,
+            )
+        children: list[object] = []
+        if isinstance(node, MappingNode):
+            children = [n for pair in node.value for n in pair]
+        elif isinstance(node, SequenceNode):
+            children = list(node.value)
+        if done:
+            open_nodes.discard(id(node))
+            total = 1 + sum(sizes.get(id(c), 1) for c in children)
+            sizes[id(node)] = total
+            if total > MAX_ALIAS_EXPANSION:
+                mark = node.start_mark  # type: ignore[attr-defined]
+                raise NodeProblem(
+                    f"aliases here expand to more than {MAX_ALIAS_EXPANSION:,} nodes "
+                    "(an alias bomb?); refusing to read the document",
+                    mark.line,
+                    mark.column,
+                )
+            continue
+        open_nodes.add(id(node))
+        stack.append((node, True))
+        stack.extend((c, False) for c in children if id(c) not in sizes)
