@@ -1,4 +1,5 @@
-"""Long fuzz run of the linter and fixer, outside CI (issue 6, item 3).
+"""Long fuzz run of the linter and fixer, outside CI (too slow for every push; the test suite runs
+a short version of the same properties).
 
     python scripts/fuzz.py --inputs 100000 --seed 1            # hypothesis-driven (default)
     python scripts/fuzz.py --engine atheris --inputs 100000    # coverage-guided, if installed
