@@ -2,7 +2,7 @@
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: install test lint typecheck bench docs validators
+.PHONY: install test lint typecheck bench docs
 install:
 	python3 -m venv $(VENV) && $(BIN)/pip install -q -e '.[dev]'
 test:
@@ -16,5 +16,3 @@ bench:
 	$(BIN)/python bench/run.py
 docs:
 	$(BIN)/python scripts/gen_readme.py
-validators:
-	$(BIN)/python scripts/gen_validators.py
