@@ -1,4 +1,5 @@
-"""Long fuzz run of the linter and fixer, outside CI (issue 6, item 3).
+"""Long fuzz run of the linter and fixer, outside CI (too slow for every push; the test suite runs
+a short version of the same properties).
 
     python scripts/fuzz.py --inputs 100000 --seed 1            # hypothesis-driven (default)
     python scripts/fuzz.py --engine atheris --inputs 100000    # coverage-guided, if installed
@@ -72,7 +73,7 @@ class Target:
         from ekslint.lint.engine import Linter
 
         args = lint_parser().parse_args(["--isolated", *options, NAME])
-        self.linter = Linter(build_settings(args, io.StringIO()))
+        self.linter = Linter(build_settings(args))
         self.unsafe = unsafe
         self.slow = slow
 
@@ -95,7 +96,7 @@ class Target:
 
     def __call__(self, data: bytes) -> None:
         from ekslint.fix.fixer import Fixer
-        from ekslint.report.text import RunReport, write_json, write_text
+        from ekslint.report import RunReport, writer
         from test_robustness import check_report
 
         started = time.perf_counter()
@@ -110,10 +111,10 @@ class Target:
         report.errors.extend(result.errors)
         report.notes.extend(result.notes)
         out = io.StringIO()
-        write_json(report, out)
+        writer("json")(report, out, io.StringIO(), "never")
         code = 2 if report.errors else 1 if report.findings else 0
         check_report(code, out.getvalue(), "", data)
-        write_text(report, io.StringIO(), io.StringIO(), "never")
+        writer("text")(report, io.StringIO(), io.StringIO(), "never")
 
         had_errors = bool(result.errors)
         outcome = Fixer(linter, unsafe=self.unsafe, write=False).fix(NAME, result)

@@ -1,5 +1,6 @@
 """Bad input never produces a traceback: one clear line with path:line:col, the other files
-are still linted, and the exit code (2) says an input could not be read (SPEC §3)."""
+are still linted, and the exit code (2) says an input could not be read, so CI cannot mistake an
+unreadable file for a clean one."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The command line contract: JSON shape, text output, exit codes, stdin, flags (SPEC §2, §8)."""
+"""The command line contract that scripts and CI depend on: JSON shape, text output, exit codes,
+stdin, flags."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The configuration (SPEC §7): every key does what it says, the file is found by walking up
+"""The configuration file: every key does what it says, the file is found by walking up
 from the working directory, the command line overrides it, and every mistake in it is an exit-2
 error naming the file, line:col, key, bad value and what was expected."""
 

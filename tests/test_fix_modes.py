@@ -1,4 +1,5 @@
-"""Fix modes and safe writes (SPEC §6, issue 3 items 2 and 5)."""
+"""Fix modes (--fix, --unsafe-fixes, --diff, stdin) and safe writes: a fix never leaves a file
+half-written or rewrites one it could not read."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Cluster-wide defaults in ConfigMap kube-system/eks-config (SPEC §1): they cover every pod
+"""Cluster-wide defaults in ConfigMap kube-system/eks-config, which the platform applies to every
+pod: they cover every pod
 that does not set the same annotation itself, and their values are checked in place."""
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Image references are split the way the container runtime splits them (SPEC §4)."""
+"""Image references are split the way the container runtime splits them, so that the registry
+ekslint reasons about is the one the node will really pull from."""
 
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
-"""Robustness (issue 6, item 3): no input makes ekslint crash, and hostile input costs bounded work.
+"""Robustness: no input makes ekslint crash, and hostile input costs bounded work.
 
-SPEC §3 (last paragraph) and §8: whatever the bytes, ``ekslint.cli.main`` returns 0, 1 or 2, the
-JSON report parses and has ``findings``/``errors``/``summary``, every position points into the
-file, ``--fix`` never rewrites a file that has input errors, and what it writes still reads.
+A linter runs on files nobody has vetted (pull requests, rendered charts), so whatever the
+bytes, ``ekslint.cli.main`` returns 0, 1 or 2, the JSON report parses and has
+``findings``/``errors``/``summary``, every position points into the file, ``--fix`` never
+rewrites a file that has input errors, and what it writes still reads.
 
 Two kinds of input are generated: Kubernetes manifests built from random objects and written in
 random YAML styles (``manifests()``), and real-looking manifests with random byte-level damage
@@ -1334,8 +1335,9 @@ def write_big_stream(path: Path, size: int) -> int:
 def test_a_100_mb_stream_stays_within_150_mb(
     tmp_path: Path, record_property: Callable[[str, Any], None], options: tuple[str, ...]
 ) -> None:
-    """SPEC §3: a 100 MB file of realistic documents, peak RSS ≤ 150 MB (its largest process,
-    as bench/ measures it). Measured with --jobs 1: ~15 s, ~100 MB."""
+    """A 100 MB file of realistic documents (a large rendered release) stays within a CI runner's
+    memory: peak RSS ≤ 150 MB (its largest process, as bench/ measures it). Measured with
+    --jobs 1: ~15 s, ~100 MB."""
     path = tmp_path / "big.yaml"
     documents = write_big_stream(path, 100_000_000)
     run = measure(path, tmp_path, *options)

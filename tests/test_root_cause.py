@@ -1,4 +1,5 @@
-"""One root cause, one finding (issue 2 §5)."""
+"""One root cause, one finding: a person fixing a manifest should read each mistake once, not
+once per rule that notices a consequence of it."""
 
 from __future__ import annotations
 

@@ -1,12 +1,10 @@
-"""The rule catalogue is data: each file validates against the schema (with the reference
-jsonschema implementation, independently of the compiled validators the tool uses), its
-examples behave as they say, and its documentation is complete."""
+"""The rule catalogue is data: each file validates against the schema (here, not at run time:
+the tool trusts the packs it ships), its examples behave as they say, and its documentation is
+complete."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import jsonschema
@@ -37,20 +35,10 @@ def test_platform_file_valid(platform: str) -> None:
     jsonschema.validate(data, _schema("platform"))
 
 
-def test_compiled_validators_are_current() -> None:
-    script = ROOT / "scripts" / "gen_validators.py"
-    done = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-
-
 def test_schema_rejects_a_broken_rule() -> None:
-    from ekslint import _validators
-
     broken = {"id": "EKS001", "name": "Bad Name", "severity": "fatal"}
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(broken, _schema("rule"))
-    with pytest.raises(_validators.JsonSchemaValueException):
-        _validators.validate_rule(broken)
 
 
 ALL_RULES = [

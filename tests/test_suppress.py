@@ -1,4 +1,4 @@
-"""Suppressions in the manifests (SPEC §7): comments on or before a line, whole files, the
+"""Suppressions in the manifests: comments on or before a line, whole files, the
 ``ekslint.io/ignore`` annotation; by ID, prefix or name. One that names an unknown rule or
 suppresses nothing is itself reported (EKS018, a warning) where it is written."""
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ekslint import __version__
+from ekslint import __version__, exitcodes
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
@@ -14,9 +14,7 @@ if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
 
     from ekslint.config.settings import Settings
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 COMMANDS = ("rules", "rule", "schema", "diagnose")
-FORMATS = ("text", "json", "sarif", "github")
 
 
 def lint_parser() -> argparse.ArgumentParser:
@@ -35,8 +33,10 @@ def lint_parser() -> argparse.ArgumentParser:
         help="files or folders to lint ('-' for stdin; default: .)",
     )
     parser.add_argument("--version", action="version", version=f"ekslint {__version__}")
+    from ekslint.report import FORMATS
+
     out = parser.add_argument_group("output")
-    out.add_argument("--format", choices=FORMATS, default="text")
+    out.add_argument("--format", choices=list(FORMATS), default="text")
     out.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
     out.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     out.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings remain")
@@ -105,7 +105,7 @@ def main(
         return _lint(args_list, out, err)
     except KeyboardInterrupt:
         err.write("ekslint: interrupted\n")
-        return 130
+        return exitcodes.INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`ekslint ... | head`): the report was cut short, so do not
         # claim a clean run; and keep Python from complaining about stdout at exit.
@@ -113,7 +113,7 @@ def main(
 
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        return EXIT_FINDINGS
+        return exitcodes.FINDINGS
 
 
 def _command(name: str, rest: list[str], out: TextIO, err: TextIO) -> int:
@@ -130,7 +130,7 @@ def _command(name: str, rest: list[str], out: TextIO, err: TextIO) -> int:
     return docs.schema_command(rest, out, err)
 
 
-def build_settings(args: argparse.Namespace, err: TextIO) -> Settings:
+def build_settings(args: argparse.Namespace) -> Settings:
     """Defaults, then the config file (``--config``, or the nearest one unless ``--isolated``),
     then the command line; every rule selector is checked against the platform's rules."""
     import os
@@ -193,13 +193,27 @@ def _lint(argv: list[str], out: TextIO, err: TextIO) -> int:
     from ekslint.lint.rulepack import RuleDataError
 
     try:
-        settings = build_settings(args, err)
-        from ekslint.run import Run
+        settings = build_settings(args)
+        from ekslint.run import Run, RunOptions
 
-        run = Run(settings, args)
+        run = Run(
+            RunOptions(
+                settings,
+                paths=args.paths,
+                fix=args.fix,
+                unsafe_fixes=args.unsafe_fixes,
+                diff=args.diff,
+                format=args.format,
+                output=args.output,
+                colour=args.color,
+                stdin_filename=args.stdin_filename,
+                exit_zero=args.exit_zero,
+                jobs=args.jobs,
+            )
+        )
     except (ConfigError, RuleDataError) as exc:
         err.write(f"ekslint: {exc}\n")
-        return EXIT_ERROR
+        return exitcodes.ERROR
     if args.show_settings:
         return run.show_settings(out)
     return run.execute(out, err)

@@ -4,9 +4,13 @@ In a wheel the folder is ``ekslint/rules``; in a source checkout it is the top-l
 
 Parsed and validated files are remembered in a small cache (``~/.cache/ekslint``) keyed by
 each file's path, size and modification time: pre-commit runs ekslint on every commit, and
-re-reading twenty YAML files and importing the schema validators each time would cost more than
-linting the commit. A file that changes is parsed and validated again; ``EKSLINT_NO_CACHE=1``
-turns the cache off.
+re-reading twenty YAML files and importing jsonschema each time would cost more than linting the
+commit. A file that changes is parsed and validated again; ``EKSLINT_NO_CACHE=1`` turns the cache
+off.
+
+What a user writes (the config file) is validated against its JSON Schema with ``jsonschema``,
+imported only when a file is not in the cache. The shipped rule packs are validated by the test
+suite instead: at run time they are trusted, as the code that reads them is.
 """
 
 from __future__ import annotations
@@ -20,6 +24,9 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
     from collections.abc import Callable
     from typing import Any
+
+    from jsonschema import ValidationError
+    from jsonschema.protocols import Validator
 
 
 @functools.cache
@@ -120,8 +127,27 @@ def load_validated(
     return data
 
 
-def _no_schema(data: Any, path: str) -> None:
-    """Files without a schema of their own (workloads, registries)."""
+def trusted(data: Any, path: str) -> None:
+    """No run-time validation: shipped files, which the test suite checks against their schemas."""
+
+
+@functools.cache
+def _schema_validator(name: str) -> Validator:
+    import json
+
+    import jsonschema
+
+    with open(os.path.join(rules_dir(), "schema", f"{name}.schema.json"), encoding="utf-8") as f:
+        schema = json.load(f)
+    validator: Validator = jsonschema.validators.validator_for(schema)(schema)
+    return validator
+
+
+def schema_error(name: str, data: Any) -> ValidationError | None:
+    """The first way ``data`` breaks ``rules/schema/<name>.schema.json`` (a
+    ``jsonschema.ValidationError``: ``absolute_path``, ``validator``, ``validator_value``,
+    ``instance``, ``schema``), or None when it is valid."""
+    return next(iter(_schema_validator(name).iter_errors(data)), None)
 
 
 def load_yaml(path: str) -> Any:
@@ -133,7 +159,7 @@ def load_yaml(path: str) -> Any:
 @functools.cache
 def workloads() -> dict[str, Any]:
     data: dict[str, Any] = load_validated(
-        os.path.join(rules_dir(), "workloads.yaml"), "workloads", _no_schema
+        os.path.join(rules_dir(), "workloads.yaml"), "workloads", trusted
     )
     return data
 
@@ -141,6 +167,6 @@ def workloads() -> dict[str, Any]:
 @functools.cache
 def registry_lists() -> dict[str, Any]:
     data: dict[str, Any] = load_validated(
-        os.path.join(rules_dir(), "registries.yaml"), "registries", _no_schema
+        os.path.join(rules_dir(), "registries.yaml"), "registries", trusted
     )
     return data

@@ -1,27 +1,76 @@
-"""One lint (or fix) run over the inputs: discovery, linting, fixing, reporting, exit code."""
+"""One lint (or fix) run over the inputs: discovery, linting, fixing, reporting, exit code.
+
+``Run(RunOptions(settings, paths=[...], ...)).execute(out, err)`` is the whole program without its
+command line, for the CLI, a Python caller or a language server alike.
+"""
 
 from __future__ import annotations
 
-import argparse
-
+from ekslint import exitcodes
 from ekslint.config.settings import Settings
 from ekslint.input import read
 from ekslint.lint.engine import FileResult, Linter
-from ekslint.report.text import RunReport, write_json, write_text
+from ekslint.record import Record
+from ekslint.report import FORMATS, RunReport, writer
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
+    from collections.abc import Sequence
     from typing import TextIO
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+class RunOptions(Record):
+    """What to run on and what to do with it; ``settings`` is the merged configuration."""
+
+    __slots__ = (
+        "colour",
+        "diff",
+        "exit_zero",
+        "fix",
+        "format",
+        "jobs",
+        "output",
+        "paths",
+        "settings",
+        "stdin_filename",
+        "unsafe_fixes",
+    )
+
+    def __init__(
+        self,
+        settings: Settings,
+        paths: Sequence[str] = (),
+        fix: bool = False,
+        unsafe_fixes: bool = False,
+        diff: bool = False,
+        format: str = "text",
+        output: str | None = None,
+        colour: str = "auto",
+        stdin_filename: str | None = None,
+        exit_zero: bool = False,
+        jobs: int = 0,
+    ) -> None:
+        if format not in FORMATS:
+            raise ValueError(f"unknown format {format!r}; known: {', '.join(FORMATS)}")
+        self.settings = settings
+        self.paths = list(paths) or ["."]
+        self.fix = fix
+        self.unsafe_fixes = unsafe_fixes
+        self.diff = diff
+        self.format = format
+        self.output = output
+        self.colour = colour
+        self.stdin_filename = stdin_filename
+        self.exit_zero = exit_zero
+        self.jobs = jobs
 
 
 class Run:
-    def __init__(self, settings: Settings, args: argparse.Namespace) -> None:
-        self.settings = settings
-        self.args = args
-        self.linter = Linter(settings)
-        self.fixing = bool(args.fix or args.diff)
+    def __init__(self, options: RunOptions) -> None:
+        self.options = options
+        self.settings = options.settings
+        self.linter = Linter(options.settings)
+        self.fixing = options.fix or options.diff
 
     def show_settings(self, out: TextIO) -> int:
         import json
@@ -40,13 +89,12 @@ class Run:
         }
         json.dump(document, out, indent=2)
         out.write("\n")
-        return EXIT_CLEAN
+        return exitcodes.CLEAN
 
     def execute(self, out: TextIO, err: TextIO) -> int:
-        args = self.args
-        paths = args.paths or ["."]
+        args = self.options
         results: list[FileResult] = []
-        inputs = list(read.discover(paths, self.settings.exclude))
+        inputs = list(read.discover(args.paths, self.settings.exclude))
         names = [(args.stdin_filename or "<stdin>") if p == "-" else p for p in inputs]
         from ekslint.lint.parallel import lint_in_workers, worth_it
 
@@ -64,15 +112,15 @@ class Run:
             self.linter.platform,
             {rule_id: self.linter.severity(rule_id) for rule_id in self.linter.platform.rules},
             files=len(results),
-            fix_mode=bool(args.fix),
-            unsafe_fixes=bool(args.unsafe_fixes),
+            fix_mode=args.fix,
+            unsafe_fixes=args.unsafe_fixes,
         )
         fixed_stream: str | None = None
         diff_text = ""
         if self.fixing:
             from ekslint.fix.fixer import Fixer
 
-            fixer = Fixer(self.linter, unsafe=bool(args.unsafe_fixes), write=not args.diff)
+            fixer = Fixer(self.linter, unsafe=args.unsafe_fixes, write=not args.diff)
             for path, result in zip(inputs, results, strict=True):
                 outcome = fixer.fix(path, result)
                 report.fixed.extend(outcome.fixed)
@@ -102,39 +150,18 @@ class Run:
                 handle = open(args.output, "w", encoding="utf-8")  # noqa: SIM115
             except OSError as exc:
                 err.write(f"ekslint: cannot write {args.output}: {exc.strerror}\n")
-                return EXIT_ERROR
+                return exitcodes.ERROR
             target = handle
         try:
-            self._write(report, target, err)
+            writer(args.format)(report, target, err, args.colour)
         finally:
             if handle is not None:
                 handle.close()
 
         if report.errors:
-            return EXIT_ERROR
+            return exitcodes.ERROR
         if args.diff:
-            return EXIT_FINDINGS if diff_text else EXIT_CLEAN
+            return exitcodes.FINDINGS if diff_text else exitcodes.CLEAN
         if report.findings and not args.exit_zero:
-            return EXIT_FINDINGS
-        return EXIT_CLEAN
-
-    def _write(self, report: RunReport, out: TextIO, err: TextIO) -> None:
-        fmt = self.args.format
-        if fmt == "json":
-            write_json(report, out)
-        elif fmt == "sarif":
-            from ekslint.report.sarif import write_sarif
-
-            write_sarif(report, out)
-            self._errors_to(report, err)
-        elif fmt == "github":
-            from ekslint.report.github import write_github
-
-            write_github(report, out)
-        else:
-            write_text(report, out, err, self.args.color)
-
-    @staticmethod
-    def _errors_to(report: RunReport, err: TextIO) -> None:
-        for error in report.errors:
-            err.write(f"{error}\n")
+            return exitcodes.FINDINGS
+        return exitcodes.CLEAN

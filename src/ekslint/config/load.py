@@ -17,6 +17,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
     from typing import Any
 
+    from jsonschema import ValidationError
+
     from ekslint.lint.rulepack import Platform
 
 CONFIG_NAMES = (".ekslint.yaml", ".ekslint.yml")
@@ -210,12 +212,11 @@ def _reject_duplicate_keys(root: Any, path: str) -> None:
 
 def validate(source: ConfigSource) -> None:
     """Against the JSON Schema, then: the platform exists."""
-    from ekslint import _validators
+    from ekslint.data import schema_error
 
-    try:
-        _validators.validate_config(source.data)  # type: ignore[no-untyped-call]
-    except _validators.JsonSchemaValueException as exc:
-        raise _describe(exc, source) from None
+    error = schema_error("config", source.data)
+    if error is not None:
+        raise _describe(error, source)
     platform = source.data.get("platform")
     if platform is not None:
         from ekslint.lint.rulepack import available_platforms
@@ -229,11 +230,13 @@ def validate(source: ConfigSource) -> None:
             )
 
 
-def _describe(exc: Any, source: ConfigSource) -> ConfigError:
-    parts = _path_parts(str(exc.name), source.data)
+def _describe(error: ValidationError, source: ConfigSource) -> ConfigError:
+    """A ``jsonschema.ValidationError`` as a person would say it, at the value's position."""
+    parts = [str(part) for part in error.absolute_path]
     key = _display(parts)
-    rule, definition, value = exc.rule, exc.rule_definition, exc.value
-    schema = exc.definition if isinstance(exc.definition, dict) else {}
+    rule, value = error.validator, error.instance
+    definition: Any = error.validator_value
+    schema = error.schema if isinstance(error.schema, dict) else {}
     properties = schema.get("properties")
     if isinstance(value, dict) and isinstance(properties, dict):
         # An unknown key is the likelier mistake than a missing one: `protcol` is both.
@@ -257,7 +260,7 @@ def _describe(exc: Any, source: ConfigSource) -> ConfigError:
     elif rule == "minLength":
         expected = "a non-empty string"
     else:
-        expected = str(exc.message).split(" must ", 1)[-1]
+        return source.error(parts, f"{key}: {error.message}")
     return source.error(parts, f"{key}: bad value {value!r}; expected {expected}")
 
 
@@ -284,39 +287,6 @@ def _unknown_key(
         f"unknown key {key}{hint}; expected one of: {', '.join(allowed)}",
         key_only=True,
     )
-
-
-def _path_parts(name: str, data: Any) -> list[str]:
-    """Keys and indexes from a validator's ``data.a.b[0]`` name, following the data itself: keys
-    may hold dots (``pull-secrets: {mytcr.tencentcloudcr.com: ...}``)."""
-    rest = name.removeprefix("data").lstrip(".")
-    parts: list[str] = []
-    current = data
-    while rest:
-        if rest.startswith("["):
-            index, _, rest = rest[1:].partition("]")
-            parts.append(index)
-            current = current[int(index)] if isinstance(current, list) else None
-            rest = rest.lstrip(".")
-            continue
-        if isinstance(current, dict):
-            # The longest key of the mapping that starts the rest of the name.
-            match = max(
-                (k for k in map(str, current) if rest == k or rest.startswith((k + ".", k + "["))),
-                key=len,
-                default=None,
-            )
-            if match is not None:
-                parts.append(match)
-                current = current[match]
-                rest = rest[len(match) :].lstrip(".")
-                continue
-        head = re.match(r"[^.\[]+", rest)
-        token = head.group(0) if head else rest
-        parts.append(token)
-        current = None
-        rest = rest[len(token) :].lstrip(".")
-    return parts
 
 
 def _display(parts: list[str]) -> str:

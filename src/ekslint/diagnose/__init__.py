@@ -33,7 +33,7 @@ PLATFORM_ANNOTATIONS: dict[str, dict[str, str]] = {
         "insecure": "cci.io/insecure-registries",
     },
 }
-# The linter options that declare a registry of each kind (SPEC §7).
+# The linter options that declare a registry of each kind, for the hint that tells a user how to.
 _LINT_OPTION = {"http": "--http-registry", "insecure": "--insecure-registry"}
 
 Facts = Mapping[str, str]

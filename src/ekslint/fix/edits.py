@@ -49,8 +49,6 @@ def quote(value: str, like: ScalarNode | None = None) -> str:
         return "'" + value.replace("'", "''") + "'"
     if style in (None, "") and _PLAIN_SAFE.fullmatch(value) and plain_scalar_type(value) == "str":
         return value
-    if style == '"' or style is None or style == "":
-        return json.dumps(value, ensure_ascii=False)
     return json.dumps(value, ensure_ascii=False)
 
 

@@ -30,7 +30,6 @@ __all__ = [
     "lookup",
     "mapping_entries",
     "plain_scalar_type",
-    "string_value",
 ]
 
 PLAIN = "tag:ekslint,plain"
@@ -122,15 +121,6 @@ def scalar_type(node: Node) -> str:
     if node.tag == STR:
         return "str"
     return node.tag.rsplit(":", 1)[-1]
-
-
-def string_value(node: Node | None) -> str | None:
-    """The node's value when Kubernetes would read it as a string, else None."""
-    if isinstance(node, ScalarNode) and (
-        node.tag == STR or (node.tag == PLAIN and plain_scalar_type(node.value) == "str")
-    ):
-        return str(node.value)
-    return None
 
 
 def scalar_text(node: Node | None) -> str | None:

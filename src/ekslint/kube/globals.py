@@ -78,7 +78,6 @@ def global_defaults_view(obj: KubeObject, platform: Platform, chunk_text: str) -
                     f"ConfigMap {obj.namespace}/{obj.name} {key}",
                     None,
                     parse_registry_list(text, platform.list_syntax),
-                    name,
                     lines,
                     columns,
                 )

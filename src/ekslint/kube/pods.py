@@ -44,18 +44,16 @@ if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
 
 
 class Container(Record):
-    __slots__ = ("image", "image_node", "invalid", "list_name", "name")
+    __slots__ = ("image", "image_node", "invalid", "name")
 
     def __init__(
         self,
         name: str | None,
-        list_name: str,
         image_node: ScalarNode,
         image: ImageRef | None,
         invalid: InvalidImage | None,
     ) -> None:
         self.name = name
-        self.list_name = list_name
         self.image_node = image_node
         self.image = image
         self.invalid = invalid
@@ -66,7 +64,6 @@ class AnnotationSite(Record):
 
     __slots__ = (
         "column_offset",
-        "intended_key",
         "key",
         "key_node",
         "line_offset",
@@ -88,7 +85,6 @@ class AnnotationSite(Record):
         where: str,
         metadata: MappingNode | None,
         values: RegistryList,
-        intended_key: str,
         line_offset: int = 0,
         column_offset: int = 0,
     ) -> None:
@@ -100,7 +96,6 @@ class AnnotationSite(Record):
         self.where = where  # human description of the metadata it sits in
         self.metadata = metadata  # the metadata mapping holding it (None for global defaults)
         self.values = values
-        self.intended_key = intended_key  # the platform key it is (or is meant to be)
         self.line_offset = line_offset  # for global defaults parsed out of a ConfigMap string
         self.column_offset = column_offset
 
@@ -190,7 +185,6 @@ def build_pod(template: PodTemplate, platform: Platform) -> PodView:
                         f"{where}.{section}",
                         meta,
                         parse_registry_list(text, platform.list_syntax),
-                        intended,
                     )
                 )
     secrets: list[tuple[str, ScalarNode]] = []
@@ -262,5 +256,5 @@ def _containers(template: PodTemplate) -> list[Container]:
             except InvalidImage as exc:
                 ref, invalid = None, exc
             assert isinstance(image_node, ScalarNode)
-            found.append(Container(name, list_name, image_node, ref, invalid))
+            found.append(Container(name, image_node, ref, invalid))
     return found

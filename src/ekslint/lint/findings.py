@@ -60,7 +60,6 @@ class Finding(Record):
         "container",
         "extra",
         "fix",
-        "fixed",
         "line",
         "message",
         "object",
@@ -81,7 +80,6 @@ class Finding(Record):
         source: str | None = None,
         fix: Fix | None = None,
         chunk: int = -1,
-        fixed: bool = False,
         extra: dict[str, str] | None = None,
     ) -> None:
         self.rule = rule  # rule ID, e.g. EKS001
@@ -94,7 +92,6 @@ class Finding(Record):
         self.source = source  # Helm template named by a `# Source:` comment
         self.fix = fix
         self.chunk = chunk
-        self.fixed = fixed
         # Shared while empty (many findings, few extras): assign a new dict, never mutate it.
         self.extra: dict[str, str] = _NO_EXTRA if extra is None else extra
 

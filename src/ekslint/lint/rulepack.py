@@ -1,7 +1,7 @@
 """Rule packs: a platform's annotation keys plus its rules, loaded from ``rules/<platform>/``.
 
-Every rule file is validated against ``rules/schema/rule.schema.json`` as it loads (with a
-validator compiled ahead of time, so start-up does not pay for a JSON Schema library).
+The shipped packs follow ``rules/schema/rule.schema.json`` and ``platform.schema.json``; the test
+suite validates every file against them, so start-up does not pay for a JSON Schema library.
 """
 
 from __future__ import annotations
@@ -9,13 +9,12 @@ from __future__ import annotations
 import functools
 import os
 
-from ekslint.data import load_validated, rules_dir
+from ekslint.data import load_validated, rules_dir, trusted
 from ekslint.kube.registrylist import ListSyntax
 from ekslint.record import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
-    from collections.abc import Callable
     from typing import Any, Literal
 
     Severity = Literal["error", "warning"]
@@ -146,26 +145,9 @@ def load_platform(name: str) -> Platform:
     return _load_platform(folder)
 
 
-def _validator(kind: str) -> Callable[[Any, str], None]:
-    def validate(data: Any, path: str) -> None:
-        _validate(kind, data, path)
-
-    return validate
-
-
-def _validate(kind: str, data: Any, path: str) -> None:
-    from ekslint import _validators
-
-    validate = getattr(_validators, f"validate_{kind}")
-    try:
-        validate(data)
-    except _validators.JsonSchemaValueException as exc:
-        raise RuleDataError(f"{path}: {exc.message}") from None
-
-
 def _load_platform(folder: str) -> Platform:
     platform_file = os.path.join(folder, "platform.yaml")
-    data = load_validated(platform_file, "platform", _validator("platform"))
+    data = load_validated(platform_file, "platform", trusted)
     syntax = data.get("list-syntax", {})
     platform = Platform(
         name=data["platform"],
@@ -185,7 +167,7 @@ def _load_platform(folder: str) -> Platform:
         if not name.endswith(".yaml") or name == "platform.yaml":
             continue
         path = os.path.join(folder, name)
-        raw = load_validated(path, "rule", _validator("rule"))
+        raw = load_validated(path, "rule", trusted)
         if "extends" in raw:
             base_pack, _, base_id = raw["extends"].partition("/")
             base = _raw_rule(base_pack, base_id)
@@ -203,9 +185,7 @@ def _raw_rule(pack: str, rule_id: str) -> dict[str, Any]:
     for name in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
         if not (name.startswith(rule_id) and name.endswith(".yaml")):
             continue
-        data: dict[str, Any] = load_validated(
-            os.path.join(folder, name), "rule", _validator("rule")
-        )
+        data: dict[str, Any] = load_validated(os.path.join(folder, name), "rule", trusted)
         if data.get("id") == rule_id:
             return data
     raise RuleDataError(f"rule {pack}/{rule_id} named by 'extends' does not exist")

@@ -1,0 +1,93 @@
+"""Reports: one module per format, each with a ``write`` of the same signature.
+
+``write(report, out, err, colour)`` writes the report to ``out``; what the format has no place for
+(inputs that could not be read, in formats without one) goes to ``err``. ``colour`` is the
+``--color`` choice, which only the text format uses. A format is imported only when it is chosen.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections import Counter
+
+from ekslint.record import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
+    from collections.abc import Callable
+    from typing import TextIO
+
+    from ekslint.lint.findings import Finding, InputError, Note
+    from ekslint.lint.rulepack import Platform
+
+    Writer = Callable[["RunReport", TextIO, TextIO, str], None]
+
+# Format name -> the module whose ``write`` produces it; the first is the default.
+FORMATS = {
+    "text": "ekslint.report.text",
+    "json": "ekslint.report.json",
+    "sarif": "ekslint.report.sarif",
+    "github": "ekslint.report.github",
+}
+
+
+def writer(name: str) -> Writer:
+    write: Writer = importlib.import_module(FORMATS[name]).write
+    return write
+
+
+class RunReport(Record):
+    __slots__ = (
+        "errors",
+        "files",
+        "findings",
+        "fix_mode",
+        "fixed",
+        "notes",
+        "platform",
+        "severities",
+        "unsafe_fixes",
+    )
+
+    def __init__(
+        self,
+        platform: Platform,
+        severities: dict[str, str],
+        findings: list[Finding] | None = None,
+        errors: list[InputError] | None = None,
+        notes: list[Note] | None = None,
+        files: int = 0,
+        fixed: list[Finding] | None = None,
+        fix_mode: bool = False,
+        unsafe_fixes: bool = False,
+    ) -> None:
+        self.platform = platform
+        self.severities = severities
+        self.findings: list[Finding] = [] if findings is None else findings
+        self.errors: list[InputError] = [] if errors is None else errors
+        self.notes: list[Note] = [] if notes is None else notes
+        self.files = files
+        self.fixed: list[Finding] = [] if fixed is None else fixed
+        self.fix_mode = fix_mode
+        self.unsafe_fixes = unsafe_fixes
+
+    def severity(self, finding: Finding) -> str:
+        return self.severities.get(finding.rule, "warning")
+
+    def fixable(self, finding: Finding) -> bool:
+        fix = finding.fix
+        return fix is not None and (fix.applicability == "safe" or self.unsafe_fixes)
+
+    def summary(self) -> dict[str, object]:
+        by_severity = Counter(self.severity(f) for f in self.findings)
+        by_rule = Counter(f.rule for f in self.findings)
+        return {
+            "files": self.files,
+            "findings": len(self.findings),
+            "errors": by_severity.get("error", 0),
+            "warnings": by_severity.get("warning", 0),
+            "by_rule": dict(sorted(by_rule.items())),
+            "fixed": len(self.fixed),
+            "fixable": sum(1 for f in self.findings if self.fixable(f)),
+            "unreadable_inputs": len(self.errors),
+        }

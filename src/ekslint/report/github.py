@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import TextIO
 
 from ekslint.lint.findings import Finding
-from ekslint.report.text import RunReport, summary_line
+from ekslint.report import RunReport
+from ekslint.report.text import summary_line
 
 
 def escape_data(text: str) -> str:
@@ -41,7 +42,7 @@ def repo_path(path: str) -> str:
     return path
 
 
-def write_github(report: RunReport, out: TextIO) -> None:
+def write(report: RunReport, out: TextIO, err: TextIO, colour: str) -> None:
     for finding in report.fixed:
         description = finding.fix.description if finding.fix else ""
         message = f"fixed: {description}" if description else "fixed"

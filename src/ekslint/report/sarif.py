@@ -19,7 +19,8 @@ from ekslint import __version__
 from ekslint.docs import fix_safety_text
 from ekslint.lint.findings import Finding
 from ekslint.lint.rulepack import Rule
-from ekslint.report.text import RunReport, finding_json
+from ekslint.report import RunReport
+from ekslint.report.json import finding_json
 
 SARIF_VERSION = "2.1.0"
 # The "id" of the OASIS 2.1.0 schema (errata 01), a copy of which the tests validate against.
@@ -36,9 +37,12 @@ SOURCE_ROOT = "%SRCROOT%"
 COLUMN_KIND = "unicodeCodePoints"
 
 
-def write_sarif(report: RunReport, out: TextIO) -> None:
+def write(report: RunReport, out: TextIO, err: TextIO, colour: str) -> None:
     json.dump(sarif_log(report), out, indent=2, ensure_ascii=False)
     out.write("\n")
+    # The log holds them as notifications, which a person reading the terminal never sees.
+    for error in report.errors:
+        err.write(f"{error}\n")
 
 
 def sarif_log(report: RunReport) -> dict[str, Any]:
