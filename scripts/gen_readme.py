@@ -1,6 +1,7 @@
 """Regenerate the rules reference and the config reference in README.md from the data.
 
-The README's rule sections come from ``rules/<platform>/*.yaml`` and its config reference from
+The README's rule sections come from ``rules/base/*.yaml`` as each pack in ``rules/platforms/``
+words them, its platform table from those packs, and its config reference from
 ``rules/schema/config.schema.json``; a test fails when they are stale.
 Run: ``python scripts/gen_readme.py`` (``--check`` only compares).
 """
@@ -15,6 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from ekslint.config.settings import DEFAULT_PLATFORM  # noqa: E402
 from ekslint.docs import fix_safety_text  # noqa: E402
 from ekslint.lint.rulepack import available_platforms, load_platform  # noqa: E402
 
@@ -22,7 +24,7 @@ README = ROOT / "README.md"
 
 
 def rules_section() -> str:
-    platform = load_platform("tencent-eks")
+    platform = load_platform(DEFAULT_PLATFORM)
     out = ["| ID | name | severity | fix | finds |", "|---|---|---|---|---|"]
     for rule in platform.rules.values():
         fix = (rule.fix_safety or "") if rule.fix_available else "none"
@@ -62,7 +64,7 @@ def rules_section() -> str:
             "```",
             "",
         ]
-    others = [p for p in available_platforms() if p != "tencent-eks"]
+    others = [p for p in available_platforms() if p != DEFAULT_PLATFORM]
     for name in others:
         pack = load_platform(name)
         out += [
@@ -74,7 +76,7 @@ def rules_section() -> str:
             "| ID | name | same check as |",
             "|---|---|---|",
         ]
-        base = load_platform("tencent-eks")
+        base = load_platform(DEFAULT_PLATFORM)
         for rule in pack.rules.values():
             same = next(
                 (
@@ -87,6 +89,27 @@ def rules_section() -> str:
             out.append(f"| {rule.id} | {rule.name} | {same} |")
         out.append("")
     return "\n".join(out).rstrip() + "\n"
+
+
+def platforms_section() -> str:
+    out = [
+        "| `platform:` | plain HTTP | self-signed TLS | entries | rule IDs |",
+        "|---|---|---|---|---|",
+    ]
+    for name in available_platforms():
+        pack = load_platform(name)
+        syntax = pack.list_syntax
+        entries = "URLs or `host[:port]`" if syntax.scheme_allowed else "`host[:port]`"
+        if syntax.max_entries:
+            entries += f", at most {syntax.max_entries}"
+        if syntax.all_allowed:
+            entries += ", or `all`"
+        ids = list(pack.rules)
+        out.append(
+            f"| `{name}` ({pack.title}) | `{pack.annotations['http']}` "
+            f"| `{pack.annotations['insecure']}` | {entries} | {ids[0]}–{ids[-1]} |"
+        )
+    return "\n".join(out) + "\n"
 
 
 def config_section() -> str:
@@ -103,7 +126,12 @@ def config_section() -> str:
 
 
 def render(text: str) -> str:
-    for name, body in (("rules", rules_section()), ("config", config_section())):
+    sections = (
+        ("rules", rules_section()),
+        ("platforms", platforms_section()),
+        ("config", config_section()),
+    )
+    for name, body in sections:
         text = re.sub(
             rf"(<!-- {name}:start -->\n).*?(<!-- {name}:end -->)",
             lambda m, b=body: m.group(1) + b + m.group(2),

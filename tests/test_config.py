@@ -295,6 +295,7 @@ def test_show_settings_with_origins(project: Path) -> None:
     assert shown["config"] == str(config)
     assert shown["settings"] == {
         "platform": "tencent-eks",
+        "platform-packs": [],
         "registries": [
             {"host": "harbor.corp.example", "protocol": "https-self-signed"},
             {"host": "10.0.0.1:5000", "protocol": "http"},
@@ -325,6 +326,7 @@ def test_schema_command_prints_the_shipped_schema() -> None:
     assert schema["$schema"] == "http://json-schema.org/draft-07/schema#"
     assert set(schema["properties"]) == {
         "platform",
+        "platform-packs",
         "registries",
         "pull-secrets",
         "select",
@@ -368,7 +370,8 @@ def config_error(project: Path, text: str, name: str = ".ekslint.yaml", *args: s
         (
             "platfrom: tencent-eks\n",
             "1:1: unknown key platfrom (did you mean 'platform'?); expected one of: exclude, "
-            "ignore, per-file-ignores, platform, pull-secrets, registries, select, severity",
+            "ignore, per-file-ignores, platform, platform-packs, pull-secrets, registries, select, "
+            "severity",
         ),
         (
             "registries:\n  - host: 10.0.0.1:5000\n    protcol: http\n",
@@ -411,8 +414,9 @@ def config_error(project: Path, text: str, name: str = ".ekslint.yaml", *args: s
         # unknown platform
         (
             "platform: azure-aci\n",
-            "1:11: platform: unknown platform 'azure-aci'; expected one of: aliyun-eci, "
-            "huawei-cci, tencent-eks",
+            "1:11: platform: unknown platform 'azure-aci'; expected one of: alibaba-acs, "
+            "aliyun-eci, huawei-cci, tencent-eks, a pack listed in platform-packs, or the path "
+            "of a pack file",
         ),
     ],
 )

@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 
-from ekslint import diagnose
-from ekslint.diagnose import PATTERNS, main
+from ekslint.diagnose import main
+from ekslint.diagnose.explain import ip_scope
+from ekslint.diagnose.patterns import load_patterns
+from ekslint.kube.images import registry_of
 
 FIXTURES = Path(__file__).parent / "fixtures" / "diagnose"
 
@@ -54,7 +56,9 @@ TCR_DENIED = (
 
 def run(*argv: str, stdin: str = "") -> tuple[int, str]:
     out = io.StringIO()
-    code = main(list(argv), io.StringIO(stdin), out)
+    err = io.StringIO()
+    code = main(list(argv), io.StringIO(stdin), out, err)
+    assert err.getvalue() == "" or code == 2, err.getvalue()
     return code, out.getvalue()
 
 
@@ -512,11 +516,20 @@ def test_malformed_json_falls_back_to_text() -> None:
 
 
 @pytest.mark.parametrize(
-    "argv", [["--format", "yaml", "x"], ["--platform", "gke", "x"], ["--bogus"]]
+    ("argv", "expected"),
+    [
+        (["--format", "yaml", "x"], "usage: ekslint diagnose"),
+        (["--platform", "gke", "x"], "unknown platform 'gke'"),
+        (["--bogus"], "usage: ekslint diagnose"),
+    ],
 )
-def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(argv, io.StringIO(), io.StringIO()) == 2
-    assert "usage: ekslint diagnose" in capsys.readouterr().err
+def test_usage_errors_exit_2(
+    argv: list[str], expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    err = io.StringIO()
+    assert main(argv, io.StringIO(), io.StringIO(), err) == 2
+    assert expected in err.getvalue()
+    assert capsys.readouterr().err == ""  # the caller's stream, never sys.stderr
 
 
 def test_help_goes_to_stdout() -> None:
@@ -545,7 +558,7 @@ def test_help_goes_to_stdout() -> None:
     ],
 )
 def test_registry_of(image: str, registry: str) -> None:
-    assert diagnose._registry_of(image) == registry
+    assert registry_of(image) == registry
 
 
 @pytest.mark.parametrize(
@@ -560,7 +573,7 @@ def test_registry_of(image: str, registry: str) -> None:
     ],
 )
 def test_ip_scope(addr: str, scope: str | None) -> None:
-    assert diagnose._ip_scope(addr) == scope
+    assert ip_scope(addr) == scope
 
 
 # Every pattern, with one message that must select it (and no earlier pattern).
@@ -610,7 +623,7 @@ EXAMPLES = {
 
 
 def test_every_pattern_has_an_example_and_a_unique_name() -> None:
-    names = [p.name for p in PATTERNS]
+    names = [p.name for p in load_patterns()]
     assert len(names) == len(set(names))
     assert set(EXAMPLES) == set(names)
 
@@ -630,7 +643,8 @@ def test_json_module_is_imported_only_for_json_input() -> None:
         "import io, sys, ekslint\n"
         "before = set(sys.modules)\n"
         "from ekslint.diagnose import main\n"
-        "main(['x509: certificate signed by unknown authority'], io.StringIO(), io.StringIO())\n"
+        "main(['x509: certificate signed by unknown authority'], io.StringIO(), io.StringIO(),"
+        " io.StringIO())\n"
         "print('json' in set(sys.modules) - before)\n"
     )
     src = str(Path(__file__).resolve().parents[1] / "src")
@@ -674,3 +688,64 @@ def test_unnamed_registry_reads_as_a_placeholder() -> None:
     diagnosis = only(run_json("x509: certificate signed by unknown authority")[1])
     assert diagnosis["cause"].startswith("The registry <registry> presents")
     assert diagnosis["annotation"]["value"] is None
+
+
+# -- the patterns are data -------------------------------------------------------------------------
+
+
+def _pattern_data() -> dict[str, Any]:
+    import yaml
+
+    root = Path(__file__).resolve().parents[1] / "rules"
+    data: dict[str, Any] = yaml.safe_load((root / "diagnose.yaml").read_text(encoding="utf-8"))
+    return data
+
+
+def test_patterns_file_matches_its_schema() -> None:
+    import jsonschema
+
+    root = Path(__file__).resolve().parents[1] / "rules"
+    schema = json.loads((root / "schema" / "diagnose.schema.json").read_text(encoding="utf-8"))
+    jsonschema.validate(_pattern_data(), schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(
+            {"patterns": [{"name": "x", "regex": "y", "when": {"bogus": 1}}]}, schema
+        )
+
+
+def test_patterns_name_registry_lists_that_exist() -> None:
+    from ekslint.data import registry_lists
+
+    def lists(condition: dict[str, Any]) -> set[str]:
+        named = set(condition.get("registry-in", []))
+        for inner in condition.get("any", []):
+            named |= lists(inner)
+        return named
+
+    named = set().union(*(lists(p.get("when", {})) for p in _pattern_data()["patterns"]))
+    assert named - {"unknown"} <= set(registry_lists())
+    assert named  # the TCR patterns use them
+
+
+def test_lookalike_note_uses_the_linters_list() -> None:
+    """diagnose and EKS017 read the same Docker Hub look-alike names."""
+    from ekslint.data import registry_lists
+
+    for name in registry_lists()["lookalike-names"][:3]:
+        message = (
+            f'Failed to pull image "{name}/team/app:1": pull access denied for {name}/team/app, '
+            "repository does not exist or may require 'docker login'"
+        )
+        diagnosis = only(run_json(message)[1])
+        assert any(f"'{name}'" in note and "EKS017" in note for note in diagnosis["notes"])
+
+
+@pytest.mark.parametrize("platform", ["aliyun-eci", "alibaba-acs"])
+def test_platform_keys_come_from_the_pack(platform: str) -> None:
+    from ekslint.lint.rulepack import load_platform
+
+    key = load_platform(platform).annotations["http"]
+    diagnosis = only(run_json(HTTP_MESSAGE, "--platform", platform)[1])
+    assert diagnosis["annotation"]["key"] == key
+    assert diagnosis["annotation"]["lint"].startswith(f"ekslint --platform {platform} ")
+    assert key in diagnosis["fix"]

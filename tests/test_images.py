@@ -68,4 +68,4 @@ def test_tag_and_digest_are_not_part_of_the_host() -> None:
 def test_invalid(image: str, placeholder: bool) -> None:
     with pytest.raises(InvalidImage) as caught:
         parse_image(image)
-    assert caught.value.placeholder is placeholder
+    assert (caught.value.part == "placeholder") is placeholder

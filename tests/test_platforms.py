@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import lint_text, run
+from conftest import ROOT, lint_text, run
 from ekslint.lint.rulepack import available_platforms, load_platform
 
-PLATFORMS = ("tencent-eks", "aliyun-eci", "huawei-cci")
-PREFIX = {"tencent-eks": "EKS", "aliyun-eci": "ECI", "huawei-cci": "CCI"}
+PLATFORMS = tuple(available_platforms())
+OTHERS = [p for p in PLATFORMS if p != "tencent-eks"]
+PREFIX = {p: load_platform(p).id_prefix for p in PLATFORMS}
 
 # {http} and {insecure} stand for the platform's two annotation keys. Each document holds one
 # mistake; `#>` marks the node its finding points at: `#>key` the key before it, `#>value` the
@@ -126,8 +127,8 @@ def test_platforms_line_up(tmp_path: Path) -> None:
             (f["name"], f["line"], str(f["rule"])[3:], f["severity"], f["fix"])
             for f in findings(tmp_path, platform, text)
         ]
-    assert seen["aliyun-eci"] == seen["tencent-eks"]
-    assert seen["huawei-cci"] == seen["tencent-eks"]
+    for platform in OTHERS:
+        assert seen[platform] == seen["tencent-eks"], platform
     assert len(seen["tencent-eks"]) == 5
 
 
@@ -146,19 +147,21 @@ def test_platforms_fix_alike(tmp_path: Path) -> None:
             .replace(keys["http"], "<http>")
             .replace(keys["insecure"], "<insecure>")
         )
-    assert fixed["aliyun-eci"] == fixed["tencent-eks"]
-    assert fixed["huawei-cci"] == fixed["tencent-eks"]
+    for platform in OTHERS:
+        assert fixed[platform] == fixed["tencent-eks"], platform
     assert '<http>: "10.0.0.5:5000"' in fixed["tencent-eks"]
 
 
 def test_every_pack_ships() -> None:
-    assert set(PLATFORMS) <= set(available_platforms())
+    assert {"tencent-eks", "aliyun-eci", "huawei-cci", "alibaba-acs"} <= set(PLATFORMS)
+    shipped = {"tencent-eks": "EKS", "aliyun-eci": "ECI", "huawei-cci": "CCI", "alibaba-acs": "ACS"}
+    assert {p: PREFIX[p] for p in shipped} == shipped
     for platform in PLATFORMS:
         pack = load_platform(platform)
         assert all(rule_id.startswith(PREFIX[platform]) for rule_id in pack.rules)
 
 
-@pytest.mark.parametrize("platform", ["aliyun-eci", "huawei-cci"])
+@pytest.mark.parametrize("platform", OTHERS)
 def test_other_packs_mirror_eks_numbers_and_names(platform: str) -> None:
     """Every rule of another pack has the EKS rule of the same number and name; only the
     TCR-specific EKS009 is missing."""
@@ -170,7 +173,7 @@ def test_other_packs_mirror_eks_numbers_and_names(platform: str) -> None:
     assert {r[3:] for r in eks} - {r[3:] for r in pack} == {"009"}
 
 
-@pytest.mark.parametrize("platform", ["aliyun-eci", "huawei-cci"])
+@pytest.mark.parametrize("platform", OTHERS)
 def test_tcr_pull_secret_rule_is_tencent_only(tmp_path: Path, platform: str) -> None:
     text = """\
 apiVersion: v1
@@ -187,7 +190,7 @@ spec:
     assert [f["rule"] for f in eks.json["findings"]] == ["EKS009"]
 
 
-@pytest.mark.parametrize("platform", ["aliyun-eci", "huawei-cci"])
+@pytest.mark.parametrize("platform", OTHERS)
 def test_messages_name_the_platforms_keys(tmp_path: Path, platform: str) -> None:
     text, _ = render(platform)
     keys = load_platform(platform).annotations
@@ -210,7 +213,7 @@ def test_unknown_platform_on_the_command_line(tmp_path: Path) -> None:
     result = lint_text(tmp_path, "kind: Pod\n", "--platform", "azure-aci")
     assert result.code == 2
     assert "unknown platform 'azure-aci'" in result.err
-    assert "aliyun-eci, huawei-cci, tencent-eks" in result.err
+    assert ", ".join(PLATFORMS) in result.err
 
 
 # -- Huawei CCI: entries may be URLs, at most 10 addresses --------------------------------------
@@ -317,3 +320,134 @@ def test_rewriting_a_value_keeps_how_entries_are_written() -> None:
     eks = parse_registry_list("10.0.0.1:5000,docker.io")
     assert eks.rewritten(["10.0.0.1:5000"]) == "10.0.0.1:5000"
     assert eks.addresses == eks.registries
+
+
+# -- a user's own pack, exactly as the README shows it -----------------------------------------
+
+
+def readme_files() -> dict[str, str]:
+    """The YAML blocks of the README's "Your own platform pack", by the file their first line
+    names."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Your own platform pack", 1)[1].split("\n## ", 1)[0]
+    files = {}
+    for block in re.findall(r"```yaml\n(.*?)```", section, flags=re.DOTALL):
+        first, _, body = block.partition("\n")
+        files[first.removeprefix("# ")] = body
+    return files
+
+
+POD_FROM_HTTP_REGISTRY = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: app
+spec:
+  containers:
+    - name: app
+      image: 10.0.0.5:5000/app:1
+"""
+
+
+@pytest.fixture
+def acme(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    files = readme_files()
+    assert set(files) == {".ekslint.yaml", "packs/acme.yaml"}
+    for name, body in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(body, encoding="utf-8")
+    (tmp_path / "app.yaml").write_text(POD_FROM_HTTP_REGISTRY, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_user_pack_from_the_readme(acme: Path) -> None:
+    found = run(["app.yaml", "--format", "json"])
+    assert found.code == 1, found.err
+    assert [(f["rule"], f["line"], f["column"]) for f in found.json["findings"]] == [
+        ("ACM001", 8, 14)
+    ]
+    assert "pods.acme.example/http-registries" in found.json["findings"][0]["message"]
+    listed = run(["rules", "--format", "json"]).json
+    assert [r["id"] for r in listed][:2] == ["ACM001", "ACM002"]
+    assert "ACM009" not in {r["id"] for r in listed}  # TCR-only
+    assert {r["id"]: r["severity"] for r in listed}["ACM008"] == "error"  # the pack's override
+    # --fix writes the pack's key; the fixed file is clean.
+    assert run(["app.yaml", "--fix"]).code == 0
+    fixed = (acme / "app.yaml").read_text(encoding="utf-8")
+    assert 'pods.acme.example/http-registries: "10.0.0.5:5000"' in fixed
+
+
+def test_user_pack_by_path(acme: Path) -> None:
+    config = acme / ".ekslint.yaml"
+    text = config.read_text(encoding="utf-8").replace("platform-packs: [packs/acme.yaml]\n", "")
+    (acme / "sub").mkdir()
+    (acme / "sub" / ".ekslint.yaml").write_text(
+        text.replace("platform: acme-cloud", "platform: ../packs/acme.yaml"), encoding="utf-8"
+    )
+    (acme / "sub" / "app.yaml").write_text(POD_FROM_HTTP_REGISTRY, encoding="utf-8")
+    found = run(["sub/app.yaml", "--config", "sub/.ekslint.yaml", "--format", "json"])
+    assert [f["rule"] for f in found.json["findings"]] == ["ACM001"], found.err
+    # --platform takes a path relative to the working directory.
+    flag = run(["app.yaml", "--isolated", "--platform", "./packs/acme.yaml", "--format", "json"])
+    assert [f["rule"] for f in flag.json["findings"]] == ["ACM012"]  # nothing declared
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "annotations:",
+            "anotations:",
+            "packs/acme.yaml:6:1: unknown key anotations (did you mean 'annotations'?)",
+        ),
+        ("id-prefix: ACM", "id-prefix: acm", "packs/acme.yaml:3:12: id-prefix: bad value 'acm'"),
+        ("max-entries: 5", "max-entries: five", "packs/acme.yaml:14:16: list-syntax.max-entries"),
+        (
+            '  "008":',
+            '  "8a":',
+            "packs/acme.yaml:17:3: unknown key rules.8a; expected keys matching ^[0-9]{3}$",
+        ),
+        ('  "008":\n', '  "099":\n', "packs/acme.yaml: rules.099: acme-cloud has no rule 099"),
+        ("{prefix}", "{prefix}", ""),
+    ],
+)
+def test_user_pack_mistakes_name_their_place(acme: Path, old: str, new: str, expected: str) -> None:
+    pack = acme / "packs" / "acme.yaml"
+    text = pack.read_text(encoding="utf-8")
+    if old == "{prefix}":  # a placeholder the base rules do not know, in an override
+        text += '  "001":\n    summary: An image from {prefx} is missing.\n'
+        expected = "packs/acme.yaml: rules.001: unknown placeholder {prefx}"
+    else:
+        assert old in text
+        text = text.replace(old, new)
+    pack.write_text(text, encoding="utf-8")
+    result = run(["app.yaml"])
+    assert result.code == 2
+    assert expected in result.err, result.err
+    assert "Traceback" not in result.err
+
+
+def test_user_pack_missing(acme: Path) -> None:
+    (acme / "packs" / "acme.yaml").unlink()
+    result = run(["app.yaml"])
+    assert result.code == 2
+    assert ".ekslint.yaml:1:18: platform-packs[0]: no such file 'packs/acme.yaml'" in result.err
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_rule_text_names_only_its_own_platform(platform: str) -> None:
+    """Rules are written once: every pack's rule text and examples carry its own keys."""
+    others = {
+        value
+        for name in PLATFORMS
+        if name != platform
+        for value in (*load_platform(name).annotations.values(), load_platform(name).prefix)
+    }
+    for rule in load_platform(platform).rules.values():
+        text = " ".join(
+            [rule.summary, rule.rationale, rule.remediation, rule.fix_description]
+            + [v for v in rule.examples.values() if isinstance(v, str)]
+        )
+        assert not [value for value in others if value in text], rule.id
+        assert "{" + "http_key}" not in text and "{prefix}" not in text, rule.id

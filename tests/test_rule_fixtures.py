@@ -13,7 +13,6 @@ import pytest
 from conftest import FIXTURES, ROOT, Result, run
 
 RULE_DIRS = sorted(p for p in (FIXTURES / "rules").iterdir() if p.is_dir())
-UNSAFE_FIXTURES = {"EKS007", "EKS008", "EKS013"}  # rules whose fix is unsafe
 
 
 def _args(folder: Path) -> list[str]:
@@ -108,11 +107,19 @@ def test_helm_stream_positions(folder: Path, tmp_path: Path) -> None:
 FIXABLE = [p for p in RULE_DIRS if (p / "failure.fixed.yaml").exists()]
 
 
+def _needs_unsafe_fixes(folder: Path) -> bool:
+    """A rule whose fix is unsafe is only fixed with --unsafe-fixes."""
+    from ekslint.lint.rulepack import load_platform
+
+    rule = load_platform("tencent-eks").rules.get(folder.name)
+    return rule is not None and rule.fix_safety == "unsafe"
+
+
 @pytest.mark.parametrize("folder", FIXABLE, ids=lambda p: p.name)
 def test_fix_matches_golden(folder: Path, tmp_path: Path) -> None:
     target = tmp_path / "failure.yaml"
     shutil.copy(folder / "failure.yaml", target)
-    unsafe = ["--unsafe-fixes"] if folder.name in UNSAFE_FIXTURES else []
+    unsafe = ["--unsafe-fixes"] if _needs_unsafe_fixes(folder) else []
     run([str(target), "--fix", "--isolated", *unsafe, *_args(folder)])
     assert target.read_bytes() == (folder / "failure.fixed.yaml").read_bytes()
     # Converged: nothing fixable is left, and fixing again changes nothing.

@@ -58,7 +58,14 @@ def lint_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not search for a config file (an explicit --config still applies)",
     )
-    conf.add_argument("--platform", help="rule pack: tencent-eks (default), aliyun-eci, huawei-cci")
+    from ekslint.config.settings import DEFAULT_PLATFORM
+    from ekslint.lint.rulepack import available_platforms
+
+    conf.add_argument(
+        "--platform",
+        help=f"rule pack: {', '.join(available_platforms())} (default: {DEFAULT_PLATFORM}), a pack "
+        "in the config's platform-packs, or the path of a pack file",
+    )
     conf.add_argument(
         "--http-registry",
         action="append",
@@ -120,7 +127,7 @@ def _command(name: str, rest: list[str], out: TextIO, err: TextIO) -> int:
     if name == "diagnose":
         from ekslint import diagnose
 
-        return diagnose.main(rest, sys.stdin, out)
+        return diagnose.main(rest, sys.stdin, out, err)
     from ekslint import docs
 
     if name == "rules":
@@ -142,6 +149,7 @@ def build_settings(args: argparse.Namespace) -> Settings:
         find_config,
         full_source,
         load_valid_config,
+        resolve_platform,
     )
     from ekslint.config.settings import Settings
     from ekslint.lint.rulepack import load_platform
@@ -161,7 +169,7 @@ def build_settings(args: argparse.Namespace) -> Settings:
         source = load_valid_config(path)
         apply_config(settings, source)
     if args.platform:
-        settings.platform = args.platform
+        settings.platform = resolve_platform(args.platform, settings.platform_packs, os.getcwd())
         settings.origins["platform"] = "--platform"
     for flag, protocol in (
         ("http_registry", "http"),

@@ -6,8 +6,10 @@ import argparse
 import json
 import os
 
+from ekslint.config.load import configured_platform
+from ekslint.config.settings import DEFAULT_PLATFORM
 from ekslint.data import rules_dir
-from ekslint.lint.rulepack import Rule, available_platforms, load_platform
+from ekslint.lint.rulepack import Platform, Rule, RuleDataError, available_platforms, load_platform
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
@@ -51,26 +53,18 @@ def explain(rule: Rule) -> str:
 def _platform_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--platform",
-        choices=available_platforms(),
-        help="rule pack (default: the config file's platform, else tencent-eks)",
+        help=f"rule pack: {', '.join(available_platforms())}, a pack named in the config's "
+        "platform-packs, or a pack file (default: the config file's platform, else "
+        f"{DEFAULT_PLATFORM})",
     )
 
 
-def _configured_platform(chosen: str | None) -> str:
-    """``--platform``, else the nearest config file's ``platform``, else the default."""
-    if chosen:
-        return chosen
-    import os
-
-    from ekslint.config.load import ConfigError, find_config, load_valid_config
-
+def _load(name: str, err: TextIO) -> Platform | None:
     try:
-        path = find_config(os.getcwd())
-        data = load_valid_config(path).data if path else None
-    except ConfigError:
-        data = None  # a broken config is reported by a lint run; listing rules still works
-    platform = data.get("platform") if isinstance(data, dict) else None
-    return platform if isinstance(platform, str) else "tencent-eks"
+        return load_platform(name)
+    except RuleDataError as exc:
+        err.write(f"ekslint: {exc}\n")
+        return None
 
 
 def rules_command(argv: list[str], out: TextIO, err: TextIO) -> int:
@@ -78,7 +72,9 @@ def rules_command(argv: list[str], out: TextIO, err: TextIO) -> int:
     parser.add_argument("--format", choices=("text", "json"), default="text")
     _platform_arg(parser)
     args = parser.parse_args(argv)
-    platform = load_platform(_configured_platform(args.platform))
+    platform = _load(configured_platform(args.platform), err)
+    if platform is None:
+        return 2
     if args.format == "json":
         json.dump(
             [
@@ -113,10 +109,13 @@ def rule_command(argv: list[str], out: TextIO, err: TextIO) -> int:
     parser.add_argument("rule", help="rule ID or name, e.g. EKS003 or annotation-missing-port")
     _platform_arg(parser)
     args = parser.parse_args(argv)
-    for name in [_configured_platform(args.platform), *available_platforms()]:
-        rule = load_platform(name).rule_by_name_or_id(args.rule.upper()) or load_platform(
-            name
-        ).rule_by_name_or_id(args.rule)
+    for name in [configured_platform(args.platform), *available_platforms()]:
+        platform = _load(name, err)
+        if platform is None:
+            return 2
+        rule = platform.rule_by_name_or_id(args.rule.upper()) or platform.rule_by_name_or_id(
+            args.rule
+        )
         if rule is not None:
             out.write(explain(rule))
             return 0

@@ -211,23 +211,67 @@ def _reject_duplicate_keys(root: Any, path: str) -> None:
 
 
 def validate(source: ConfigSource) -> None:
-    """Against the JSON Schema, then: the platform exists."""
+    """Against the JSON Schema, then: the platform packs exist and the platform is one of them."""
+    check_schema(source, "config")
+    from ekslint.lint.rulepack import RuleDataError, available_platforms, is_pack_path, pack_name
+
+    base = os.path.dirname(source.path)  # as given, so messages name packs the same way
+    names = []
+    for index, pack in enumerate(source.data.get("platform-packs", [])):
+        where = ["platform-packs", str(index)]
+        path = os.path.join(base, pack)
+        if not os.path.isfile(path):
+            raise source.error(where, f"platform-packs[{index}]: no such file {pack!r}")
+        try:
+            names.append(pack_name(path))
+        except RuleDataError as exc:
+            raise ConfigError(str(exc)) from None  # it names the pack file, line and column
+    platform = source.data.get("platform")
+    if platform is None:
+        return
+    if is_pack_path(platform):
+        if not os.path.isfile(os.path.join(base, platform)):
+            raise source.error(["platform"], f"platform: no such pack file {platform!r}")
+        return
+    known = [*available_platforms(), *names]
+    if platform not in known:
+        raise source.error(
+            ["platform"],
+            f"platform: unknown platform {platform!r}; expected one of: {', '.join(known)}, "
+            "a pack listed in platform-packs, or the path of a pack file",
+        )
+
+
+def check_schema(source: ConfigSource, kind: str) -> None:
+    """``source.data`` against ``rules/schema/<kind>.schema.json``; a mistake names its place."""
     from ekslint.data import schema_error
 
-    error = schema_error("config", source.data)
+    error = schema_error(kind, source.data)
     if error is not None:
         raise _describe(error, source)
-    platform = source.data.get("platform")
-    if platform is not None:
-        from ekslint.lint.rulepack import available_platforms
 
-        known = available_platforms()
-        if platform not in known:
-            raise source.error(
-                ["platform"],
-                f"platform: unknown platform {platform!r}; expected one of: {', '.join(known)} "
-                "(a folder under rules/ with a platform.yaml)",
-            )
+
+def load_schema_checked(path: str, kind: str) -> Any:
+    """A user's YAML data file (a platform pack) validated against its schema, with file:line:col
+    in every error; cached like the config file."""
+    from ekslint.data import load_validated
+
+    def load(file: str) -> Any:
+        source = load_config(file)
+        check_schema(source, kind)
+        return source.data
+
+    return load_validated(path, kind, _accept, load=load)
+
+
+def resolve_platform(value: str, packs: dict[str, str], base: str) -> str:
+    """A ``platform`` value as ``load_platform`` takes it: a shipped pack's name, or the path of a
+    pack file (``value`` itself relative to ``base``, or the pack of that name in ``packs``)."""
+    from ekslint.lint.rulepack import is_pack_path
+
+    if is_pack_path(value):
+        return os.path.normpath(os.path.join(base, value))
+    return packs.get(value, value)
 
 
 def _describe(error: ValidationError, source: ConfigSource) -> ConfigError:
@@ -249,6 +293,16 @@ def _describe(error: ValidationError, source: ConfigSource) -> ConfigError:
                 parts,
                 f"{key}: missing key {', '.join(missing)}; expected the keys "
                 f"{', '.join(definition)}",
+            )
+    patterns = schema.get("patternProperties")
+    if isinstance(value, dict) and isinstance(patterns, dict) and rule == "additionalProperties":
+        unknown = [k for k in map(str, value) if not any(re.search(p, k) for p in patterns)]
+        if unknown:
+            where = [*parts, unknown[0]]
+            return source.error(
+                where,
+                f"unknown key {_display(where)}; expected keys matching {', '.join(patterns)}",
+                key_only=True,
             )
     if rule == "enum":
         expected = "one of " + ", ".join(str(v) for v in definition)
@@ -365,8 +419,18 @@ def _toml_mark(text: str, parts: list[str]) -> tuple[int, int] | None:
 def apply_config(settings: Settings, source: ConfigSource) -> None:
     """Copy validated config values into ``settings``, remembering where they came from."""
     data, origin = source.data, source.path
+    base = os.path.dirname(os.path.abspath(origin))
+    if "platform-packs" in data:
+        from ekslint.lint.rulepack import pack_name
+
+        for pack in data["platform-packs"]:
+            path = os.path.normpath(os.path.join(base, pack))
+            settings.platform_packs[pack_name(path)] = path
+        settings.origins["platform-packs"] = origin
+    if "platform" in data:
+        settings.platform = resolve_platform(data["platform"], settings.platform_packs, base)
+        settings.origins["platform"] = origin
     simple = {
-        "platform": "platform",
         "select": "select",
         "ignore": "ignore",
         "severity": "severity",
@@ -394,6 +458,23 @@ def apply_config(settings: Settings, source: ConfigSource) -> None:
             )
         seen[host] = index
         settings.declare(entry["host"], entry["protocol"], origin)
+
+
+def configured_platform(chosen: str | None) -> str:
+    """``--platform``, else the nearest config file's ``platform``, else the default; a name
+    from the config's ``platform-packs`` becomes that pack's file."""
+    from ekslint.lint.rulepack import RuleDataError
+
+    settings = Settings()
+    try:
+        path = find_config(os.getcwd())
+        if path:
+            apply_config(settings, load_valid_config(path))
+    except (ConfigError, RuleDataError):
+        pass  # a broken config is reported by a lint run; here it only picks the pack
+    if chosen:
+        return resolve_platform(chosen, settings.platform_packs, os.getcwd())
+    return settings.platform
 
 
 def check_selectors(settings: Settings, platform: Platform, source: ConfigSource | None) -> None:

@@ -37,6 +37,7 @@ class Settings:
         "origins",
         "per_file_ignores",
         "platform",
+        "platform_packs",
         "pull_secrets",
         "registries",
         "select",
@@ -44,7 +45,8 @@ class Settings:
     )
 
     def __init__(self) -> None:
-        self.platform = DEFAULT_PLATFORM
+        self.platform = DEFAULT_PLATFORM  # a shipped pack's name, or a pack file's path
+        self.platform_packs: dict[str, str] = {}  # name -> file, from platform-packs
         self.registries: dict[str, str] = {}  # normalised host[:port] -> protocol
         self.pull_secrets: dict[str, str] = {}  # registry host -> secret name
         self.select: list[str] = ["ALL"]
@@ -83,6 +85,7 @@ class Settings:
     def as_dict(self) -> dict[str, Any]:
         return {
             "platform": self.platform,
+            "platform-packs": list(self.platform_packs.values()),
             "registries": [{"host": h, "protocol": p} for h, p in self.registries.items()],
             "pull-secrets": dict(self.pull_secrets),
             "select": list(self.select),

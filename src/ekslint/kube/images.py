@@ -60,12 +60,13 @@ class ImageRef(Record):
 
 
 class InvalidImage(ValueError):
-    """Why an image string is not a reference the runtime can pull."""
+    """Why an image string is not a reference the runtime can pull. ``part`` names what is
+    wrong: empty, placeholder, space, digest, tag, host, lowercase, repository or length."""
 
-    def __init__(self, reason: str, *, placeholder: bool = False) -> None:
+    def __init__(self, reason: str, part: str) -> None:
         super().__init__(reason)
         self.reason = reason
-        self.placeholder = placeholder
+        self.part = part
 
 
 def split_host_port(registry: str) -> tuple[str, str | None]:
@@ -102,20 +103,20 @@ def looks_like_registry_host(component: str) -> bool:
 def parse_image(text: str) -> ImageRef:
     """Parse ``text`` as a container image reference or raise :class:`InvalidImage`."""
     if not text or not text.strip():
-        raise InvalidImage("image is empty")
+        raise InvalidImage("image is empty", "empty")
     placeholder = _PLACEHOLDER_RE.search(text)
     if placeholder:
         raise InvalidImage(
-            f"image contains an unresolved placeholder {placeholder.group(0)!r}", placeholder=True
+            f"image contains an unresolved placeholder {placeholder.group(0)!r}", "placeholder"
         )
     if text != text.strip() or any(c.isspace() for c in text):
-        raise InvalidImage("image contains white space")
+        raise InvalidImage("image contains white space", "space")
 
     name, digest = text, None
     if "@" in name:
         name, _, digest = name.partition("@")
         if not _DIGEST_RE.fullmatch(digest):
-            raise InvalidImage(f"invalid digest {digest!r}")
+            raise InvalidImage(f"invalid digest {digest!r}", "digest")
     registry, remainder, explicit = _split_registry(name)
     tag = None
     last_slash = remainder.rfind("/")
@@ -123,19 +124,32 @@ def parse_image(text: str) -> ImageRef:
     if colon > last_slash:
         remainder, tag = remainder[:colon], remainder[colon + 1 :]
         if not _TAG_RE.fullmatch(tag):
-            raise InvalidImage(f"invalid tag {tag!r}")
+            raise InvalidImage(f"invalid tag {tag!r}", "tag")
     if explicit and not _DOMAIN_RE.fullmatch(registry):
-        raise InvalidImage(f"invalid registry host {registry!r}")
+        raise InvalidImage(f"invalid registry host {registry!r}", "host")
     if remainder != remainder.lower() and _PATH_RE.fullmatch(remainder.lower()):
-        raise InvalidImage(f"repository name must be lowercase: {remainder!r}")
+        raise InvalidImage(f"repository name must be lowercase: {remainder!r}", "lowercase")
     if not _PATH_RE.fullmatch(remainder):
-        raise InvalidImage(f"invalid repository name {remainder!r}")
+        raise InvalidImage(f"invalid repository name {remainder!r}", "repository")
     if len(registry) + 1 + len(remainder) > _MAX_NAME_LENGTH:
-        raise InvalidImage(f"repository name longer than {_MAX_NAME_LENGTH} characters")
+        raise InvalidImage(f"repository name longer than {_MAX_NAME_LENGTH} characters", "length")
     registry = normalize_registry(registry)
     if registry == DOCKER_HUB and "/" not in remainder:
         remainder = f"library/{remainder}"
     return ImageRef(registry, remainder, tag, digest, explicit)
+
+
+def registry_of(text: str) -> str | None:
+    """The registry ``host[:port]`` the runtime contacts for ``text``, as written (Docker Hub's
+    aliases read as docker.io), even when the rest of the reference is invalid; None when there
+    is no reference to read (empty, or white space in it)."""
+    name = text.strip().split("@", 1)[0]
+    if not name or any(c.isspace() for c in name):
+        return None
+    registry, _, explicit = _split_registry(name)
+    if explicit and registry.lower() in _HUB_ALIASES:
+        return DOCKER_HUB
+    return registry
 
 
 def _split_registry(name: str) -> tuple[str, str, bool]:

@@ -31,6 +31,15 @@ class RegistryCatalog:
         self._tcr_mirrors = frozenset(h.lower() for h in lists["tcr-public-mirrors"])
         self._private_suffixes = tuple(lists["private-suffixes"])
         self.lookalike_names = frozenset(lists["lookalike-names"])
+        self._lists: dict[str, re.Pattern[str]] = {}
+
+    def listed(self, list_name: str, registry: str) -> bool:
+        """Whether ``registry``'s host matches a pattern of a list in ``rules/registries.yaml``."""
+        matcher = self._lists.get(list_name)
+        if matcher is None:
+            matcher = self._lists[list_name] = _matcher(registry_lists()[list_name])
+        host, _ = split_host_port(registry.lower())
+        return bool(matcher.match(host))
 
     def is_public(self, registry: str) -> bool:
         host, _ = split_host_port(registry.lower())

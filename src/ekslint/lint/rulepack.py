@@ -1,13 +1,24 @@
-"""Rule packs: a platform's annotation keys plus its rules, loaded from ``rules/<platform>/``.
+"""Platform packs: a platform's annotation keys and list syntax, and its rules.
 
-The shipped packs follow ``rules/schema/rule.schema.json`` and ``platform.schema.json``; the test
-suite validates every file against them, so start-up does not pay for a JSON Schema library.
+The rules are written once, in ``rules/base/``, with placeholders (``{http_key}``,
+``{insecure_key}``, ``{prefix}``, ``{product}``, ``{cloud_registry}``, ``{platform_title}``,
+``{id_prefix}``) for what each platform names differently. A pack is one file,
+``rules/platforms/<name>.yaml`` (or a user's own file, by path): its values, and under ``rules:``
+the fields of a rule that say something different on that platform. A rule's ID is the pack's
+``id-prefix`` and the rule's number (EKS001, ECI001); a base rule may be limited to some
+platforms (``platforms:``).
+
+The shipped files follow ``rules/schema/rule.schema.json`` and ``platform.schema.json``; the
+test suite validates every one, so start-up does not pay for a JSON Schema library. A user's
+pack is validated as it loads (jsonschema, imported only then; the result is cached), with
+positions, so a mistake is reported as file:line:col.
 """
 
 from __future__ import annotations
 
 import functools
 import os
+import re
 
 from ekslint.data import load_validated, rules_dir, trusted
 from ekslint.kube.registrylist import ListSyntax
@@ -82,6 +93,7 @@ class Platform(Record):
         "_roles",
         "annotations",
         "global_defaults",
+        "id_prefix",
         "known_annotations",
         "list_syntax",
         "name",
@@ -94,6 +106,7 @@ class Platform(Record):
         self,
         name: str,
         title: str,
+        id_prefix: str,
         annotations: dict[str, str],
         prefix: str,
         known_annotations: frozenset[str],
@@ -104,6 +117,7 @@ class Platform(Record):
     ) -> None:
         self.name = name
         self.title = title
+        self.id_prefix = id_prefix  # EKS, for EKS001
         self.annotations = annotations  # role ("http", "insecure") -> annotation key
         self.prefix = prefix
         self.known_annotations = known_annotations
@@ -127,31 +141,61 @@ class Platform(Record):
         return None
 
 
+PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+
+
+def is_pack_path(value: str) -> bool:
+    """A ``platform`` value that names a pack file rather than a shipped pack."""
+    return value.endswith((".yaml", ".yml")) or "/" in value or os.sep in value
+
+
 def available_platforms() -> list[str]:
-    root = rules_dir()
+    """The shipped packs: ``rules/platforms/<name>.yaml``."""
+    folder = os.path.join(rules_dir(), "platforms")
     return sorted(
-        name
-        for name in os.listdir(root)
-        if os.path.isfile(os.path.join(root, name, "platform.yaml"))
+        name.removesuffix(".yaml") for name in os.listdir(folder) if name.endswith(".yaml")
     )
 
 
 @functools.cache
 def load_platform(name: str) -> Platform:
-    folder = os.path.join(rules_dir(), name)
-    if not os.path.isfile(os.path.join(folder, "platform.yaml")):
+    """A shipped pack by name, or a user's pack file by path (validated with positions)."""
+    if is_pack_path(name):
+        if not os.path.isfile(name):
+            raise RuleDataError(f"{name}: platform pack file not found")
+        return _load_platform(name, user=True)
+    path = os.path.join(rules_dir(), "platforms", f"{name}.yaml")
+    if not os.path.isfile(path):
         known = ", ".join(available_platforms())
         raise RuleDataError(f"unknown platform {name!r} (known: {known})")
-    return _load_platform(folder)
+    return _load_platform(path, user=False)
 
 
-def _load_platform(folder: str) -> Platform:
-    platform_file = os.path.join(folder, "platform.yaml")
-    data = load_validated(platform_file, "platform", trusted)
+def pack_name(path: str) -> str:
+    """The ``platform:`` name a user's pack file declares."""
+    return str(_platform_data(path, user=True)["platform"])
+
+
+def _platform_data(path: str, user: bool) -> dict[str, Any]:
+    if not user:
+        shipped: dict[str, Any] = load_validated(path, "platform", trusted)
+        return shipped
+    from ekslint.config.load import ConfigError, load_schema_checked
+
+    try:
+        data: dict[str, Any] = load_schema_checked(path, "platform")
+    except ConfigError as exc:
+        raise RuleDataError(str(exc)) from None
+    return data
+
+
+def _load_platform(path: str, user: bool) -> Platform:
+    data = _platform_data(path, user)
     syntax = data.get("list-syntax", {})
     platform = Platform(
         name=data["platform"],
         title=data["title"],
+        id_prefix=data["id-prefix"],
         annotations=dict(data["annotations"]),
         prefix=data["annotation-prefix"],
         known_annotations=frozenset(data["known-annotations"]) | set(data["annotations"].values()),
@@ -163,38 +207,74 @@ def _load_platform(folder: str) -> Platform:
         global_defaults=data.get("global-defaults"),
     )
     platform._roles = {key: role for role, key in platform.annotations.items()}
-    for name in sorted(os.listdir(folder)):
-        if not name.endswith(".yaml") or name == "platform.yaml":
+    values = {
+        "http_key": platform.annotations["http"],
+        "insecure_key": platform.annotations["insecure"],
+        "prefix": platform.prefix,
+        "product": data["product"],
+        "cloud_registry": data["cloud-registry"],
+        "platform_title": platform.title,
+        "id_prefix": platform.id_prefix,
+    }
+    base = base_rules()
+    overrides: dict[str, dict[str, Any]] = data.get("rules") or {}
+    for number in overrides:
+        if number not in base or not _applies(base[number][1], platform.name):
+            raise RuleDataError(f"{path}: rules.{number}: {platform.name} has no rule {number}")
+    for number, (rule_path, raw) in base.items():
+        if not _applies(raw, platform.name):
             continue
-        path = os.path.join(folder, name)
-        raw = load_validated(path, "rule", trusted)
-        if "extends" in raw:
-            base_pack, _, base_id = raw["extends"].partition("/")
-            base = _raw_rule(base_pack, base_id)
-            raw = {**base, **{k: v for k, v in raw.items() if k != "extends"}}
-        rule = _rule(raw, platform.name)
-        if rule.id in platform.rules:
-            raise RuleDataError(f"{path}: rule ID {rule.id} defined twice")
+        merged = {**raw, **overrides.get(number, {})}
+        where = f"{path}: rules.{number}" if number in overrides else rule_path
+        rule = _rule(_fill(merged, values, where), platform.id_prefix + number, platform.name)
         platform.rules[rule.id] = rule
     return platform
 
 
+def _applies(raw: dict[str, Any], platform: str) -> bool:
+    only = raw.get("platforms")
+    return only is None or platform in only
+
+
 @functools.cache
-def _raw_rule(pack: str, rule_id: str) -> dict[str, Any]:
-    folder = os.path.join(rules_dir(), pack)
-    for name in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
-        if not (name.startswith(rule_id) and name.endswith(".yaml")):
+def base_rules() -> dict[str, tuple[str, dict[str, Any]]]:
+    """``rules/base``: number -> (file, rule data), in number order."""
+    folder = os.path.join(rules_dir(), "base")
+    found: dict[str, tuple[str, dict[str, Any]]] = {}
+    for name in sorted(os.listdir(folder)):
+        if not name.endswith(".yaml"):
             continue
-        data: dict[str, Any] = load_validated(os.path.join(folder, name), "rule", trusted)
-        if data.get("id") == rule_id:
-            return data
-    raise RuleDataError(f"rule {pack}/{rule_id} named by 'extends' does not exist")
+        path = os.path.join(folder, name)
+        raw: dict[str, Any] = load_validated(path, "rule", trusted)
+        if raw["number"] in found:
+            raise RuleDataError(f"{path}: rule number {raw['number']} defined twice")
+        found[raw["number"]] = (path, raw)
+    return dict(sorted(found.items()))
 
 
-def _rule(raw: dict[str, Any], pack: str) -> Rule:
+def _fill(value: Any, values: dict[str, str], where: str) -> Any:
+    """``value`` with each ``{placeholder}`` replaced by the platform's value."""
+    if isinstance(value, str):
+
+        def replace(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in values:
+                known = ", ".join("{" + k + "}" for k in values)
+                raise RuleDataError(f"{where}: unknown placeholder {{{name}}} (known: {known})")
+            return values[name]
+
+        return PLACEHOLDER.sub(replace, value)
+    if isinstance(value, dict):
+        return {k: _fill(v, values, where) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, values, where) for v in value]
+    return value
+
+
+def _rule(raw: dict[str, Any], rule_id: str, pack: str) -> Rule:
     fix = raw.get("fix") or {}
     return Rule(
-        id=raw["id"],
+        id=rule_id,
         name=raw["name"],
         severity=raw["severity"],
         summary=raw["summary"].strip(),
