@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from ekslint.fix.edits import (
+    BREAK_CHARS,
     Chunk,
+    as_json,
     comments_in,
     delete_entry,
     entry_end,
@@ -84,7 +86,7 @@ def insert_annotation(ctx: Context, pod: PodView, key: str, value: str, comment:
                 )
             if is_null(annotations) and metadata.flow_style:
                 # `{annotations: ~, ...}` or `{annotations: , ...}`
-                return _fill_null(chunk, key_node, annotations, f"{{{key}: {quoted}}}")
+                return _fill_null(chunk, key_node, annotations, {key: value}, quoted)
             if is_null(annotations) or isinstance(annotations, MappingNode):
                 # `annotations:`, `annotations: ~` or `annotations: {}` in a block mapping.
                 return replace_empty_with_block(
@@ -102,7 +104,7 @@ def insert_annotation(ctx: Context, pod: PodView, key: str, value: str, comment:
     lines = ["  annotations:", f"    {key}: {quoted}"]
     entry = lookup(template, "metadata")
     if entry is not None and is_null(entry[1]) and template.flow_style:
-        return _fill_null(chunk, entry[0], entry[1], f"{{annotations: {{{key}: {quoted}}}}}")
+        return _fill_null(chunk, entry[0], entry[1], {"annotations": {key: value}}, quoted)
     if entry is not None and is_null(entry[1]):  # `metadata:` with nothing in it
         return replace_empty_with_block(
             chunk, entry[1], entry[0], [("annotations", [f"  {key}: {quoted}"])], default_step=step
@@ -127,10 +129,24 @@ def insert_annotation(ctx: Context, pod: PodView, key: str, value: str, comment:
     return set_key(chunk, template, "metadata", lines, default_step=step)
 
 
-def _fill_null(chunk: Chunk, key_node: ScalarNode, null: Node, flow_text: str) -> Edit:
-    """Put ``flow_text`` in place of a null value inside a flow mapping (``{key: ~}``,
-    ``{key: }``)."""
+def _fill_null(
+    chunk: Chunk, key_node: ScalarNode, null: Node, data: dict[str, object], quoted: str
+) -> Edit:
+    """Put ``data`` (one key, nested mappings down to a string) in place of a null value inside
+    a flow mapping (``{key: ~}``, ``{key: }``); in JSON as JSON, else as YAML flow with the
+    innermost value written ``quoted``."""
     start, end = null.start_mark.index, null.end_mark.index
+    if chunk.is_json:
+        flow_text = as_json(data)
+    else:
+        flow_text = quoted
+        node: object = data
+        keys = []
+        while isinstance(node, dict):
+            ((name, node),) = node.items()
+            keys.append(name)
+        for name in reversed(keys):
+            flow_text = f"{{{name}: {flow_text}}}"
     if start == end:
         start = end = chunk.text.index(":", key_node.end_mark.index) + 1
         flow_text = " " + flow_text
@@ -156,21 +172,30 @@ def trailing_comment(ctx: Context, site: AnnotationSite) -> tuple[int, str] | No
     for offset, whole_line in reversed(found):
         on_header = block and chunk.line_start(offset) == chunk.line_start(value.start_mark.index)
         if not whole_line and (on_header or offset > last_end(value, chunk)):
-            return offset, chunk.text[offset : chunk.line_end(offset)].rstrip("\r\n")
+            return offset, chunk.text[offset : chunk.line_end(offset)].rstrip(BREAK_CHARS)
     return None
 
 
-def remove_annotation(ctx: Context, site: AnnotationSite, moved_comment: int = -1) -> Edit:
+def remove_annotation(ctx: Context, site: AnnotationSite, moved_comment: int = -1) -> Edit | None:
     """Delete the annotation; an annotations mapping left empty goes with it. Comments on the
-    deleted lines stay, but the one at offset ``moved_comment``."""
+    deleted lines stay, but the one at offset ``moved_comment``. None when no text edit can
+    delete exactly it: a key brought in by a merge key (``<<: *defaults``) sits in a mapping
+    other objects may share, and deleting the line there is not deleting it here."""
     if site.metadata is None:
         # Cluster-wide defaults live inside a ConfigMap string: no edit is offered there
         # (Context.finding drops fixes at such positions).
         return Edit(0, 0, "")
     section_key, mapping = _section(site)
+    if not _own_entry(site.metadata, section_key) or not _own_entry(mapping, site.key_node):
+        return None
     if len(mapping.value) == 1:
         return delete_entry(ctx.chunk, site.metadata, section_key, moved_comment=moved_comment)
     return delete_entry(ctx.chunk, mapping, site.key_node, moved_comment=moved_comment)
+
+
+def _own_entry(mapping: MappingNode, key_node: ScalarNode) -> bool:
+    """Is ``key_node`` written in ``mapping`` itself (not merged in from another mapping)?"""
+    return any(key is key_node for key, _ in mapping.value)
 
 
 def _section(site: AnnotationSite) -> tuple[ScalarNode, MappingNode]:

@@ -6,6 +6,7 @@ lines shaped like their neighbours, so every other byte of the file stays as it 
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from ekslint.input.yamlnodes import MappingNode, Node, ScalarNode, SequenceNode, plain_scalar_type
@@ -14,30 +15,86 @@ from ekslint.lint.findings import Edit
 _PLAIN_SAFE = re.compile(r"[A-Za-z0-9_./][A-Za-z0-9_./:,@+=\[\]-]*")
 
 
+# What libyaml treats as a line break (YAML 1.1): CRLF, a lone LF or CR, NEL, LS and PS.
+# Editors and Python's ``str.find("\\n")`` see fewer; edits must see exactly these, or a line
+# they delete or insert after is not the line libyaml reads.
+_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+BREAK_CHARS = "\r\n\x85\u2028\u2029"
+
+
 class Chunk:
     """The text of one document chunk plus the line ending its fixes must use."""
 
     def __init__(self, text: str) -> None:
         self.text = text
-        position = text.find("\n")
-        self.newline = "\r\n" if position > 0 and text[position - 1] == "\r" else "\n"
-        # libyaml also breaks lines at NEL, U+2028, U+2029 and a lone CR; editors do not.
-        self.odd_breaks = any(c in text for c in "\x85\u2028\u2029") or (
-            "\r" in text and text.count("\r") != text.count("\r\n")
-        )
+        crlf = text.count("\r\n")
+        lone_cr, lone_lf = text.count("\r") - crlf, text.count("\n") - crlf
+        # New lines are written with the break most lines already use.
+        self.newline = "\r\n" if crlf > lone_lf and crlf >= lone_cr else "\n"
+        if lone_cr > max(crlf, lone_lf):
+            self.newline = "\r"
+        self.odd_breaks = lone_cr > 0 or any(c in text for c in "\x85\u2028\u2029")
+        self._starts: list[int] | None = None  # line starts, computed when odd_breaks
+        self._json: bool | None = None
+
+    def _line_starts(self) -> list[int]:
+        if self._starts is None:
+            self._starts = [0] + [m.end() for m in _BREAK.finditer(self.text)]
+        return self._starts
 
     def position(self, offset: int) -> tuple[int, int]:
-        """0-based (line, column) of a character offset, counting only \\n as a break."""
-        line = self.text.count("\n", 0, offset)
-        return line, offset - (self.text.rfind("\n", 0, offset) + 1)
+        """0-based (line, column) of a character offset, counting every break libyaml counts."""
+        if not self.odd_breaks:
+            line = self.text.count("\n", 0, offset)
+            return line, offset - (self.text.rfind("\n", 0, offset) + 1)
+        starts = self._line_starts()
+        line = bisect.bisect_right(starts, offset) - 1
+        return line, offset - starts[line]
 
     def line_start(self, offset: int) -> int:
-        return self.text.rfind("\n", 0, offset) + 1
+        if not self.odd_breaks:
+            return self.text.rfind("\n", 0, offset) + 1
+        starts = self._line_starts()
+        return starts[bisect.bisect_right(starts, offset) - 1]
 
     def line_end(self, offset: int) -> int:
         """Offset just after the line break of the line holding ``offset``."""
-        end = self.text.find("\n", offset)
-        return len(self.text) if end < 0 else end + 1
+        if not self.odd_breaks:
+            end = self.text.find("\n", offset)
+            return len(self.text) if end < 0 else end + 1
+        starts = self._line_starts()
+        index = bisect.bisect_right(starts, offset)
+        return starts[index] if index < len(starts) else len(self.text)
+
+    def at_line_start(self, offset: int) -> bool:
+        """Does ``offset`` start a line (right after a break, or at the start of the text)?"""
+        if offset == 0:
+            return True
+        if self.text[offset - 1] == "\r" and self.text[offset : offset + 1] == "\n":
+            return False  # between the CR and the LF of one CRLF
+        return self.text[offset - 1] in BREAK_CHARS
+
+    @property
+    def is_json(self) -> bool:
+        """Is the chunk a JSON document? Its edits must then write JSON."""
+        if self._json is None:
+            import json  # only fixes need it
+
+            try:
+                json.loads(self.text)
+                self._json = True
+            except ValueError:
+                self._json = False
+        return self._json
+
+    def ends_with_break(self) -> bool:
+        return self.text[-1:] in tuple(BREAK_CHARS)
+
+    def break_before(self, offset: int) -> int:
+        """Length of the line break that ends right before ``offset`` (0 if none)."""
+        if self.text[max(offset - 2, 0) : offset] == "\r\n":
+            return 2
+        return 1 if offset > 0 and self.text[offset - 1] in BREAK_CHARS else 0
 
 
 def quote(value: str, like: ScalarNode | None = None) -> str:
@@ -68,7 +125,11 @@ def replace_scalar(chunk: Chunk, node: Node, value: str, *, in_flow: bool = Fals
     if (
         like is not None
         and like.style in (None, "")
-        and (not _PLAIN_SAFE.fullmatch(value) or (in_flow and any(c in value for c in ",[]{}")))
+        and (
+            not _PLAIN_SAFE.fullmatch(value)
+            or (in_flow and any(c in value for c in ",[]{}"))
+            or (in_flow and chunk.is_json)  # `null` replaced in JSON: a JSON string
+        )
     ):
         like = None
     replacement = quote(value, like if like is not None else _DOUBLE)
@@ -77,13 +138,17 @@ def replace_scalar(chunk: Chunk, node: Node, value: str, *, in_flow: bool = Fals
         comment = _header_comment(chunk, node)
         if comment:
             replacement += comment
+    if start == end and start > 0 and chunk.text[start - 1] not in " \t":
+        # An empty value right after its colon (`key:`): `key:value` would be one plain
+        # scalar, a key no more.
+        replacement = " " + replacement
     return Edit(start, end, replacement)
 
 
 def _header(chunk: Chunk, node: Node) -> str:
     """A block scalar's header: its indicators and an optional comment, without the newline."""
     start = node.start_mark.index
-    return chunk.text[start : chunk.line_end(start)].rstrip("\r\n")
+    return chunk.text[start : chunk.line_end(start)].rstrip(BREAK_CHARS)
 
 
 def _header_comment(chunk: Chunk, node: Node) -> str:
@@ -124,7 +189,7 @@ def entry_end(chunk: Chunk, node: Node) -> int:
     """Offset just after the line break that ends a node's last line: where the next line of
     its mapping starts."""
     end = last_end(node, chunk)
-    if end > 0 and chunk.text[end - 1] == "\n":
+    if end > 0 and chunk.at_line_start(end):
         return end  # a `|+` scalar already ends at a line start
     return chunk.line_end(end)
 
@@ -166,7 +231,7 @@ def insert_lines(chunk: Chunk, at: int, lines: str) -> Edit:
     """Insert whole ``lines`` (each ending with the chunk's newline) at the line start ``at``.
     At the end of a text without a final newline the lines go after a new line break and the
     text still ends without one."""
-    if at > 0 and chunk.text[at - 1] != "\n":
+    if not chunk.at_line_start(at):
         nl = chunk.newline
         return Edit(at, at, nl + lines[: -len(nl)] if lines.endswith(nl) else nl + lines)
     return Edit(at, at, lines)
@@ -187,7 +252,7 @@ def set_key(
     if mapping.flow_style:
         inline = value_lines[0] if _is_scalar(value_lines) else _flow(value_lines)
         if _json_style(chunk, mapping):
-            key, inline = _as_json(key), _as_json(yaml_value(inline))
+            key, inline = as_json(key), as_json(yaml_value(inline))
         if mapping.value:
             # Right after the last value, so a multi-line `{...}` or a trailing comma stays valid.
             at = last_end(mapping.value[-1][1], chunk)
@@ -244,12 +309,12 @@ def replace_empty(chunk: Chunk, node: Node, parent_key: ScalarNode, body: str) -
     line_end = chunk.line_end(colon)
     # What follows the empty value on its line: blanks and a comment, or nothing.
     after = max(colon + 1, node.end_mark.index)
-    comment = chunk.text[after:line_end].rstrip("\r\n")
+    comment = chunk.text[after:line_end].rstrip(BREAK_CHARS)
     if node.start_mark.index == node.end_mark.index:  # `key:` with nothing (or a comment) after
-        comment = chunk.text[colon + 1 : line_end].rstrip("\r\n")
+        comment = chunk.text[colon + 1 : line_end].rstrip(BREAK_CHARS)
     if not comment.strip().startswith("#"):
         comment = ""
-    if line_end == len(chunk.text) and not chunk.text.endswith("\n"):
+    if line_end == len(chunk.text) and not chunk.ends_with_break():
         body = body.removesuffix(nl)  # the text ends without a line break: keep it that way
     return Edit(colon + 1, line_end, comment + nl + body)
 
@@ -262,7 +327,7 @@ def _json_style(chunk: Chunk, mapping: MappingNode) -> bool:
     return chunk.text.lstrip().startswith(("{", "["))
 
 
-def _as_json(value: object) -> str:
+def as_json(value: object) -> str:
     import json
 
     return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
@@ -344,15 +409,15 @@ def delete_entry(
         if full_line:
             kept.append(text[chunk.line_start(offset) : chunk.line_end(offset)])
         else:
-            comment = text[offset : chunk.line_end(offset)].rstrip("\r\n")
+            comment = text[offset : chunk.line_end(offset)].rstrip(BREAK_CHARS)
             kept.append(" " * key_node.start_mark.column + comment + nl)
     replacement = "".join(kept)
-    if end == len(text) and not text.endswith("\n"):
+    if end == len(text) and not chunk.ends_with_break():
         # The last line of a text without a final newline: so is the new last line.
         if replacement:
             replacement = replacement[: -len(nl)] if replacement.endswith(nl) else replacement
         elif start > 0:
-            start -= 2 if text[max(start - 2, 0) : start] == "\r\n" else 1
+            start -= chunk.break_before(start)
     return Edit(start, end, replacement)
 
 
@@ -377,7 +442,7 @@ def comments_in(chunk: Chunk, start: int, end: int, nodes: list[Node]) -> list[t
     position = text.find("#", start, end)
     while position >= 0:
         inside = any(a <= position < b for a, b in scalars)
-        if not inside and (position == 0 or text[position - 1] in " \t\n"):
+        if not inside and (position == 0 or text[position - 1] in " \t" + BREAK_CHARS):
             line_start = chunk.line_start(position)
             found.append((position, not text[line_start:position].strip()))
             position = chunk.line_end(position)  # the rest of the line is the comment

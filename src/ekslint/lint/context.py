@@ -85,7 +85,13 @@ class Context(Record):
             chunk=self.chunk_index,
         )
 
-    def fix(self, rule: Rule, description: str, *edits: Edit, unsafe: bool = False) -> Fix:
+    def fix(
+        self, rule: Rule, description: str, *edits: Edit | None, unsafe: bool = False
+    ) -> Fix | None:
+        """The fix made of ``edits``; None when a builder could not make one of them exact."""
+        if any(edit is None for edit in edits):
+            return None
+        exact = tuple(edit for edit in edits if edit is not None)
         if unsafe or rule.fix_safety == "unsafe":
-            return Fix("unsafe", description, tuple(edits))
-        return Fix("safe", description, tuple(edits))
+            return Fix("unsafe", description, exact)
+        return Fix("safe", description, exact)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 
 from ekslint.fix.annotations import (
@@ -59,9 +60,15 @@ def misplaced(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
         if pod_site(pod, site.role) is None and not inserts_in_flow(pod):
             comment = trailing_comment(ctx, site)
         moved, text = comment if comment is not None else (-1, "")
-        edits: list[Edit] = [remove_annotation(ctx, site, moved_comment=moved)]
+        removal = remove_annotation(ctx, site, moved_comment=moved)
         registries = site.values.registries or ["all"]
-        edits += add_registries(ctx, pod, site.role, registries, "  " + text if text else "")
+        fix = None
+        if removal is not None:
+            edits = [
+                removal,
+                *add_registries(ctx, pod, site.role, registries, "  " + text if text else ""),
+            ]
+            fix = ctx.fix(rule, "move it into the pod template", *_ordered(edits))
         # Moving an annotation into metadata it was removed from (a Pod's labels) is one edit
         # inside another: let the two overlap only when they touch different characters.
         where = "labels" if site.placement == "labels" else site.where
@@ -71,7 +78,7 @@ def misplaced(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
             f"{site.key} on {where} has no effect: registry annotations belong in the pod "
             f"template ({pod.template.where}.metadata.annotations)",
             obj=pod.obj.ref,
-            fix=ctx.fix(rule, "move it into the pod template", *_ordered(edits)),
+            fix=fix,
         )
 
 
@@ -93,13 +100,20 @@ def _ordered(edits: list[Edit]) -> list[Edit]:
 def unknown_key(rule: Rule, view: ObjectView, ctx: Context) -> Iterator[Finding]:
     platform = ctx.platform
     for mapping in view.annotation_maps():
-        for key, (key_node, _) in mapping_entries(mapping).items():
-            if not key.startswith(platform.prefix) or key in platform.known_annotations:
-                continue
-            matches = platform.close_matches(key)
+        entries = mapping_entries(mapping)
+        unknown = {
+            key: platform.close_matches(key)
+            for key in entries
+            if key.startswith(platform.prefix) and key not in platform.known_annotations
+        }
+        # How many keys of this mapping each spelling would be renamed to.
+        targets = Counter(m[0] for m in unknown.values() if len(m) == 1)
+        for key, matches in unknown.items():
+            key_node = entries[key][0]
             fix = None
-            if len(matches) == 1 and matches[0] not in mapping_entries(mapping):
-                # (With the right spelling already there, a rename makes a duplicate key.)
+            if len(matches) == 1 and matches[0] not in entries and targets[matches[0]] == 1:
+                # (With the right spelling already there, or two misspellings of it, a rename
+                # makes a duplicate key.)
                 edit = Edit(
                     key_node.start_mark.index, key_node.end_mark.index, quote(matches[0], key_node)
                 )
