@@ -51,6 +51,16 @@ def lint_parser() -> argparse.ArgumentParser:
     fix.add_argument(
         "--diff", action="store_true", help="print the fixes as a unified diff and write nothing"
     )
+    fix.add_argument(
+        "--fix-outside-links",
+        action="store_true",
+        help="also fix files that a symlink leads to outside the paths given",
+    )
+    fix.add_argument(
+        "--fix-read-only",
+        action="store_true",
+        help="also fix files their owner has no write permission for",
+    )
     conf = parser.add_argument_group("configuration")
     conf.add_argument("--config", metavar="PATH", help="config file (default: search upwards)")
     conf.add_argument(
@@ -217,6 +227,8 @@ def _lint(argv: list[str], out: TextIO, err: TextIO) -> int:
                 stdin_filename=args.stdin_filename,
                 exit_zero=args.exit_zero,
                 jobs=args.jobs,
+                fix_outside_links=args.fix_outside_links,
+                fix_read_only=args.fix_read_only,
             )
         )
     except (ConfigError, RuleDataError) as exc:

@@ -27,6 +27,8 @@ class RunOptions(Record):
         "diff",
         "exit_zero",
         "fix",
+        "fix_outside_links",
+        "fix_read_only",
         "format",
         "jobs",
         "output",
@@ -49,6 +51,8 @@ class RunOptions(Record):
         stdin_filename: str | None = None,
         exit_zero: bool = False,
         jobs: int = 0,
+        fix_outside_links: bool = False,
+        fix_read_only: bool = False,
     ) -> None:
         if format not in FORMATS:
             raise ValueError(f"unknown format {format!r}; known: {', '.join(FORMATS)}")
@@ -63,6 +67,8 @@ class RunOptions(Record):
         self.stdin_filename = stdin_filename
         self.exit_zero = exit_zero
         self.jobs = jobs
+        self.fix_outside_links = fix_outside_links  # follow symlinks out of the paths given
+        self.fix_read_only = fix_read_only  # replace files their owner may not write
 
 
 class Run:
@@ -118,9 +124,16 @@ class Run:
         fixed_stream: str | None = None
         diff_text = ""
         if self.fixing:
-            from ekslint.fix.fixer import Fixer
+            from ekslint.fix.fixer import Fixer, WriteOptions
 
-            fixer = Fixer(self.linter, unsafe=args.unsafe_fixes, write=not args.diff)
+            options = WriteOptions.for_paths(
+                args.paths,
+                outside_links=args.fix_outside_links,
+                read_only=args.fix_read_only,
+            )
+            fixer = Fixer(
+                self.linter, unsafe=args.unsafe_fixes, write=not args.diff, options=options
+            )
             for path, result in zip(inputs, results, strict=True):
                 outcome = fixer.fix(path, result)
                 report.fixed.extend(outcome.fixed)

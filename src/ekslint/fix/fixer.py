@@ -12,10 +12,12 @@ import contextlib
 import difflib
 import io
 import os
+import stat as pystat
 import tempfile
 
+from ekslint.fix.guard import Guard
 from ekslint.lint.engine import FileResult, Linter
-from ekslint.lint.findings import Edit, Finding, InputError
+from ekslint.lint.findings import Edit, Finding, InputError, Note
 from ekslint.record import Record
 
 MAX_ROUNDS = 12
@@ -66,10 +68,20 @@ def choose_fixes(findings: list[Finding], unsafe: bool) -> list[Finding]:
 
 
 class Fixer:
-    def __init__(self, linter: Linter, *, unsafe: bool, write: bool) -> None:
+    def __init__(
+        self,
+        linter: Linter,
+        *,
+        unsafe: bool,
+        write: bool,
+        options: WriteOptions | None = None,
+    ) -> None:
         self.linter = linter
         self.unsafe = unsafe
         self.write = write
+        self.options = options
+        platform = linter.platform
+        self.guard = Guard(platform.prefix, frozenset(platform.annotations.values()))
 
     def fix(self, path: str, result: FileResult) -> FixOutcome:
         outcome = FixOutcome()
@@ -99,12 +111,16 @@ class Fixer:
             outcome.text = None if path != "-" else outcome.text
             outcome.fixed = []
             return outcome
+        original_findings = result.findings
         self._relint(path, fixed_text, result)
         outcome.fixed = _gone(offered, outcome.fixed, result.findings)
         if path != "-":
             if self.write:
-                error = write_atomically(path, outcome.text, result.stat)
+                read = ((_BOM if result.chunks_had_bom else "") + original).encode("utf-8")
+                error = write_atomically(path, outcome.text, result.stat, self.options, read)
                 if error is not None:
+                    # Nothing was written: what the file still says is what the report says.
+                    result.findings = original_findings
                     outcome.error = InputError(result.path, 0, 0, error)
                     outcome.fixed.clear()
                     return outcome
@@ -126,13 +142,13 @@ class Fixer:
         result: FileResult,
         outcome: FixOutcome,
     ) -> str:
-        first_line = result.chunks[index][0]
+        first_line, original = result.chunks[index]
+        refused: set[tuple[object, ...]] = set()
         for _ in range(MAX_ROUNDS):
-            chosen = choose_fixes(findings, self.unsafe)
+            chosen = [f for f in choose_fixes(findings, self.unsafe) if _identity(f) not in refused]
             if not chosen:
                 break
-            edits = {e for f in chosen if f.fix for e in f.fix.edits}
-            new_text = apply_edits(text, list(edits))
+            chosen, new_text = self._vet(text, chosen, result, refused)
             outcome.fixed.extend(chosen)
             if new_text == text:
                 break
@@ -142,8 +158,63 @@ class Fixer:
             findings = self.linter.keep(findings + self.linter.resolve_for(scratch), scratch)
             if scratch.errors:
                 # A fix must never break a file: give up on this chunk, keep the original.
-                return result.chunks[index][1]
+                return original
+        if text != original:
+            problem = self.guard.unintended_change(original, text)
+            if problem is not None:  # each round was sound, their sum is not: keep the original
+                result.notes.append(
+                    Note(result.path, f"not fixed: document at line {first_line + 1}: {problem}")
+                )
+                outcome.fixed = [f for f in outcome.fixed if f.chunk != index]
+                return original
         return text
+
+    def _vet(
+        self,
+        text: str,
+        chosen: list[Finding],
+        result: FileResult,
+        refused: set[tuple[object, ...]],
+    ) -> tuple[list[Finding], str]:
+        """The fixes of ``chosen`` that change only what they are meant to, and the text with
+        them applied. Every other one is refused, with a note naming it and why."""
+
+        def refuse(finding: Finding, why: str) -> None:
+            refused.add(_identity(finding))
+            assert finding.fix is not None
+            result.notes.append(
+                Note(
+                    result.path,
+                    f"not fixed: {finding.rule} at {finding.line}:{finding.column} "
+                    f"({finding.fix.description}): {why}",
+                    finding.line,
+                )
+            )
+
+        shared = _shared_spans(text)
+        kept: list[Finding] = []
+        for finding in chosen:
+            assert finding.fix is not None
+            if shared and any(_touches(edit, shared) for edit in finding.fix.edits):
+                refuse(finding, "it would edit an anchored node that an alias repeats elsewhere")
+            else:
+                kept.append(finding)
+        new_text = apply_edits(text, _edits_of(kept))
+        if self.guard.unintended_change(text, new_text) is None:
+            return kept, new_text
+        # Some fix changes more than it should: find it by trying each alone.
+        sound = []
+        for finding in kept:
+            problem = self.guard.unintended_change(text, apply_edits(text, _edits_of([finding])))
+            if problem is None:
+                sound.append(finding)
+            else:
+                refuse(finding, f"the fixed document would not mean the same: {problem}")
+        new_text = apply_edits(text, _edits_of(sound))
+        if sound and self.guard.unintended_change(text, new_text) is not None:
+            sound = sound[:1]  # sound alone, not together: one at a time, over the rounds
+            new_text = apply_edits(text, _edits_of(sound))
+        return sound, new_text
 
     def _relint(self, path: str, text: str, result: FileResult) -> None:
         """Report what remains at the positions of the fixed text."""
@@ -152,6 +223,52 @@ class Fixer:
         fresh.findings += self.linter.resolve_for(fresh)
         self.linter.finish(fresh)
         result.findings = fresh.findings
+
+
+def _identity(finding: Finding) -> tuple[object, ...]:
+    """What names a finding across rounds, whose edits move its position."""
+    return (finding.rule, finding.object, finding.container, finding.message)
+
+
+def _edits_of(findings: list[Finding]) -> list[Edit]:
+    return list({e for f in findings if f.fix for e in f.fix.edits})
+
+
+def _shared_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of the nodes an alias repeats (an anchored node and what it holds): an
+    edit there changes every place the alias stands for, not only the finding's."""
+    import yaml
+
+    from ekslint.input.yamlnodes import MappingNode, SequenceNode, compose_documents
+
+    visits: dict[int, int] = {}
+    spans: list[tuple[int, int]] = []
+    try:
+        roots = list(compose_documents(text))
+    except yaml.YAMLError:  # the linter read it; a second reading would not fail
+        return []
+    stack = [root for root in roots if root is not None]
+    while stack:
+        node = stack.pop()
+        visits[id(node)] = visits.get(id(node), 0) + 1
+        if visits[id(node)] > 1:
+            if visits[id(node)] == 2:
+                spans.append((node.start_mark.index, node.end_mark.index))
+            continue
+        if isinstance(node, MappingNode):
+            stack.extend(n for pair in node.value for n in pair)
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.value)
+    return spans
+
+
+def _touches(edit: Edit, spans: list[tuple[int, int]]) -> bool:
+    """Does ``edit`` change characters of a span, or insert inside or at the end of one?"""
+    return any(
+        (edit.start < end and start < edit.end)
+        or (edit.start == edit.end and start <= edit.start <= end)
+        for start, end in spans
+    )
 
 
 def _gone(
@@ -187,19 +304,65 @@ def unified_diff(name: str, before: str, after: str) -> str:
     return "".join(out)
 
 
-def write_atomically(path: str, text: str | None, stat: os.stat_result | None) -> str | None:
-    """Replace the file's content; returns an error message or None."""
+class WriteOptions(Record):
+    """Where fixes may be written: ``roots`` are the real folders of the paths given (a named
+    file's folder); a symlink leading outside them is followed only with ``outside_links``, a
+    file its owner may not write is replaced only with ``read_only``."""
+
+    __slots__ = ("outside_links", "read_only", "roots")
+
+    def __init__(
+        self, roots: list[str], *, outside_links: bool = False, read_only: bool = False
+    ) -> None:
+        self.roots = roots
+        self.outside_links = outside_links
+        self.read_only = read_only
+
+    @classmethod
+    def for_paths(cls, paths: list[str], *, outside_links: bool, read_only: bool) -> WriteOptions:
+        roots = []
+        for path in paths:
+            if path == "-":
+                continue
+            folder = path if os.path.isdir(path) else os.path.dirname(path) or "."
+            roots.append(os.path.realpath(folder))
+        return cls(roots, outside_links=outside_links, read_only=read_only)
+
+    def inside(self, target: str) -> bool:
+        return any(_within(target, root) for root in self.roots)
+
+
+def _within(path: str, root: str) -> bool:
+    try:
+        return os.path.commonpath([path, root]) == root
+    except ValueError:  # different drives
+        return False
+
+
+def write_atomically(
+    path: str,
+    text: str | None,
+    stat: os.stat_result | None,
+    options: WriteOptions | None = None,
+    original: bytes | None = None,
+) -> str | None:
+    """Replace the file's content, keeping its owner and mode; returns an error message or
+    None. ``stat`` and ``original`` are what was read: the file must still be exactly that."""
     assert text is not None
     target = os.path.realpath(path)  # write through a symlink, never replace it
+    if options is not None and not options.outside_links and not options.inside(target):
+        return (
+            "not fixed: it is a symlink to a file outside the paths given "
+            "(--fix-outside-links writes there)"
+        )
     try:
         current = os.stat(target)
     except OSError as exc:
         return f"not fixed: cannot stat: {exc.strerror}"
-    if stat is not None and (current.st_mtime_ns, current.st_size) != (
-        stat.st_mtime_ns,
-        stat.st_size,
-    ):
+    if _changed(target, current, stat, original):
         return "not fixed: the file changed on disk while ekslint was reading it"
+    if not current.st_mode & pystat.S_IWUSR and not (options is not None and options.read_only):
+        return "not fixed: the file is read-only (--fix-read-only replaces it)"
     folder = os.path.dirname(target) or "."
     try:
         handle, temporary = tempfile.mkstemp(prefix=".ekslint-", suffix=".tmp", dir=folder)
@@ -210,10 +373,50 @@ def write_atomically(path: str, text: str | None, stat: os.stat_result | None) -
             out.write(text.encode("utf-8"))
             out.flush()
             os.fsync(out.fileno())
-        os.chmod(temporary, current.st_mode & 0o7777)
+            created = os.fstat(out.fileno())
+            if (created.st_uid, created.st_gid) != (current.st_uid, current.st_gid):
+                try:
+                    os.fchown(out.fileno(), current.st_uid, current.st_gid)
+                except OSError:
+                    raise _Refused("not fixed: cannot keep the file's owner and group") from None
+            os.fchmod(out.fileno(), current.st_mode & 0o7777)  # after chown, which drops setuid
+        # The last look before the rename: an editor or another ekslint that saved while this
+        # one was fixing is not overwritten. What a stat-and-compare cannot close: a write that
+        # lands between this look and the rename, and one through a file descriptor opened
+        # earlier, go to the old file (an atomic check-and-rename needs locks editors ignore).
+        if _changed(target, os.stat(target), stat, original):
+            raise _Refused("not fixed: the file changed on disk while ekslint was fixing it")
         os.replace(temporary, target)
-    except OSError as exc:
+    except (OSError, _Refused) as exc:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
+        if isinstance(exc, _Refused):
+            return str(exc)
         return f"not fixed: cannot write: {exc.strerror}"
     return None
+
+
+class _Refused(Exception):
+    """A write given up on purpose; its message is the error to report."""
+
+
+def _changed(
+    target: str, current: os.stat_result, stat: os.stat_result | None, original: bytes | None
+) -> bool:
+    """Is the file no longer what was read (its identity, size, mtime, then its bytes)?"""
+    if stat is not None and (
+        current.st_mtime_ns,
+        current.st_size,
+        current.st_ino,
+        current.st_dev,
+    ) != (stat.st_mtime_ns, stat.st_size, stat.st_ino, stat.st_dev):
+        return True
+    if original is None:
+        return False
+    if current.st_size != len(original):
+        return True
+    try:
+        with open(target, "rb") as handle:
+            return handle.read(len(original) + 1) != original
+    except OSError:
+        return True
