@@ -54,10 +54,11 @@ class Guard:
         added = _duplicate_keys(after) - _duplicate_keys(before)
         if added:
             return f"duplicate key {next(iter(added))!r}"
-        try:
-            return self._compare(old, new)
-        except RecursionError:
-            return "the fixed document is too deeply nested to compare"
+        for number, (before_doc, after_doc) in enumerate(zip(old, new, strict=True), start=1):
+            problem = self._compare(before_doc, after_doc)
+            if problem is not None:
+                return problem if len(old) == 1 else f"document {number}: {problem}"
+        return None
 
     def _allowed_key(self, key: object) -> bool:
         return isinstance(key, str) and (key.startswith(self.prefix) or key in self.keys)
