@@ -122,6 +122,23 @@ def test_an_annotation_moved_across_an_odd_line_break(tmp_path: Path, brk: str) 
     assert fixed.count("annotations:") == 1
 
 
+@pytest.mark.parametrize("brk", ODD_BREAKS, ids=["CR", "NEL", "LS", "PS"])
+def test_an_annotation_inserted_after_an_odd_line_break_is_inserted_once(
+    tmp_path: Path, brk: str
+) -> None:
+    # The insertion point is the end of `metadata`, the odd break after `name: a`: inserted one
+    # line too late, under `spec`, it never satisfied the rule, and every round added another.
+    text = (
+        f"apiVersion: v1\nkind: Pod\nmetadata:\n  name: a{brk}spec:\n  containers:\n"
+        f"  - name: c\n    image: {LAB}/app:1\n"
+    )
+    result, fixed = converged(tmp_path, text, "--http-registry", LAB)
+    assert [f["rule"] for f in result.json["fixed"]] == ["EKS001"]
+    assert fixed == text.replace(
+        f"{brk}spec:", f'{brk}  annotations:\n    {HTTP_KEY}: "{LAB}"\nspec:'
+    )
+
+
 def test_a_file_broken_by_lone_crs_gets_new_lines_broken_the_same_way(tmp_path: Path) -> None:
     lines = ["apiVersion: v1", "kind: Pod", "metadata:", "  name: a", "spec:", "  containers:"]
     text = "\r".join([*lines, "  - name: c", f"    image: {LAB}/app:1", ""])
@@ -293,6 +310,25 @@ def test_a_json_manifest_with_a_null_stays_json(tmp_path: Path, case: str) -> No
     fixed_data = json.loads(fixed)  # JSON, not YAML flow style
     template = fixed_data if fixed_data["kind"] == "Pod" else fixed_data["spec"]["template"]
     assert template["metadata"]["annotations"] == {HTTP_KEY: LAB}
+
+
+@pytest.mark.parametrize(
+    "written",
+    ['"imagePullSecrets": null, ', '"imagePullSecrets": [], ', ""],
+    ids=["null", "[]", "none"],
+)
+def test_a_pull_secret_added_to_json_stays_json(tmp_path: Path, written: str) -> None:
+    config = tmp_path / "ekslint.yaml"
+    config.write_text("pull-secrets:\n  mytcr.tencentcloudcr.com: mytcr-pull\n")
+    text = (
+        '{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a"}, "spec": {'
+        + written
+        + '"containers": [{"name": "c", "image": "mytcr.tencentcloudcr.com/team/app:1"}]}}\n'
+    )
+    result, fixed = converged(tmp_path, text, "--config", str(config), name="m.json")
+    assert [f["rule"] for f in result.json["fixed"]] == ["EKS009"]
+    assert result.json["notes"] == []
+    assert json.loads(fixed)["spec"]["imagePullSecrets"] == [{"name": "mytcr-pull"}]
 
 
 # -- a failed write reports what the file still says ---------------------------------------

@@ -163,7 +163,11 @@ class Fixer:
             problem = self.guard.unintended_change(original, text)
             if problem is not None:  # each round was sound, their sum is not: keep the original
                 result.notes.append(
-                    Note(result.path, f"not fixed: document at line {first_line + 1}: {problem}")
+                    Note(
+                        result.path,
+                        f"not fixed: document at line {first_line + 1}: {problem}",
+                        first_line + 1,
+                    )
                 )
                 outcome.fixed = [f for f in outcome.fixed if f.chunk != index]
                 return original

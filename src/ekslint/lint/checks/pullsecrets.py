@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ekslint.fix.edits import (
+    as_json,
     child_indent,
     entry_end,
     indent_step,
@@ -63,11 +64,18 @@ def _add_pull_secret(ctx: Context, pod: PodView, secret: str) -> Edit | None:
     existing = lookup(spec, "imagePullSecrets")
     if existing is not None:
         value = existing[1]
+        item_text = as_json({"name": secret}) if chunk.is_json else f"{{name: {secret}}}"
         if isinstance(value, SequenceNode) and value.flow_style and not value.value:
             close = value.end_mark.index - 1  # `[]`
-            return Edit(close, close, f"{{name: {secret}}}")
+            return Edit(close, close, item_text)
         if not is_null(value):
             return None  # a list with no usable names: a person must look at it
+        if spec.flow_style:  # `{imagePullSecrets: null, ...}`: the null becomes the list
+            start, end = value.start_mark.index, value.end_mark.index
+            if start == end:  # `{imagePullSecrets: , ...}`
+                start = end = chunk.text.index(":", existing[0].end_mark.index) + 1
+                return Edit(start, end, f" [{item_text}]")
+            return Edit(start, end, f"[{item_text}]")
     if spec.flow_style:
         return set_key(chunk, spec, "imagePullSecrets", [f"  {item}"])
     column = child_indent(chunk, spec, spec_entry[0], step)
