@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -123,10 +124,10 @@ def test_file_changed_on_disk_is_not_overwritten(
 
     original = fixer.write_atomically
 
-    def meddle(target: str, text: str | None, st: os.stat_result | None) -> str | None:
+    def meddle(target: str, text: str | None, st: os.stat_result | None, *rest: Any) -> str | None:
         with open(target, "a") as handle:  # someone saves the file while ekslint works
             handle.write("# edited elsewhere\n")
-        return original(target, text, st)
+        return original(target, text, st, *rest)
 
     monkeypatch.setattr(fixer, "write_atomically", meddle)
     result = run([str(path), "--fix", *ARGS])

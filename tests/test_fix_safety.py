@@ -148,17 +148,6 @@ def test_a_file_broken_by_lone_crs_gets_new_lines_broken_the_same_way(tmp_path: 
     assert docs(fixed)[0]["metadata"]["annotations"] == {HTTP_KEY: LAB}
 
 
-def test_positions_count_every_line_break(tmp_path: Path) -> None:
-    text = (
-        "apiVersion: v1\x85kind: Pod\u2028metadata:\r  name: a\nspec:\n  containers:\n"
-        f"  - {{name: c, image: '{LAB}/a:1'}}\n"
-    )
-    path = tmp_path / "m.yaml"
-    path.write_bytes(text.encode("utf-8"))
-    report = run([str(path), "--isolated", "--format", "json", "--http-registry", LAB]).json
-    assert [(f["rule"], f["line"], f["column"]) for f in report["findings"]] == [("EKS001", 7, 22)]
-
-
 # -- merge keys and aliases ----------------------------------------------------------------
 
 MERGED_LABELS = f"""\

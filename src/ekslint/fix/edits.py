@@ -36,6 +36,7 @@ class Chunk:
         self.odd_breaks = lone_cr > 0 or any(c in text for c in "\x85\u2028\u2029")
         self._starts: list[int] | None = None  # line starts, computed when odd_breaks
         self._json: bool | None = None
+        self._newlines: list[int] | None = None  # offsets after each \n, for position()
 
     def _line_starts(self) -> list[int]:
         if self._starts is None:
@@ -43,13 +44,12 @@ class Chunk:
         return self._starts
 
     def position(self, offset: int) -> tuple[int, int]:
-        """0-based (line, column) of a character offset, counting every break libyaml counts."""
-        if not self.odd_breaks:
-            line = self.text.count("\n", 0, offset)
-            return line, offset - (self.text.rfind("\n", 0, offset) + 1)
-        starts = self._line_starts()
-        line = bisect.bisect_right(starts, offset) - 1
-        return line, offset - starts[line]
+        """0-based (line, column) of a character offset for the report, counting only \\n as a
+        break, as editors and ``grep -n`` do (libyaml's marks count every break)."""
+        if self._newlines is None:
+            self._newlines = [m.end() for m in re.finditer("\n", self.text)]
+        line = bisect.bisect_right(self._newlines, offset)
+        return line, offset - (self._newlines[line - 1] if line else 0)
 
     def line_start(self, offset: int) -> int:
         if not self.odd_breaks:
@@ -88,7 +88,7 @@ class Chunk:
         return self._json
 
     def ends_with_break(self) -> bool:
-        return self.text[-1:] in tuple(BREAK_CHARS)
+        return bool(self.text) and self.text[-1] in BREAK_CHARS
 
     def break_before(self, offset: int) -> int:
         """Length of the line break that ends right before ``offset`` (0 if none)."""
