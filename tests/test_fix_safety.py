@@ -582,6 +582,13 @@ def guard_says(before: str, after: str) -> str | None:
         ("spec: {imagePullSecrets: []}\n", "spec: {imagePullSecrets: [{name: s}]}\n"),
         # recursion and aliases terminate
         ("a: &x [*x]\n", "a: &x [*x]\n"),
+        # what PyYAML cannot construct still compares, as written
+        (
+            "a: !Ref x\nb: 2020-13-45\nc: !!int x\nmetadata: {}\n",
+            f"a: !Ref x\nb: 2020-13-45\nc: !!int x\nmetadata: {{annotations: {{{HTTP_KEY}: y}}}}\n",
+        ),
+        # a merge key's entries are the mapping's
+        ("metadata: {annotations: {<<: {a: b}}}\n", "metadata: {annotations: {a: b}}\n"),
     ],
 )
 def test_the_guard_lets_intended_changes_pass(before: str, after: str) -> None:
@@ -617,6 +624,13 @@ def test_the_guard_lets_intended_changes_pass(before: str, after: str) -> None:
             "metadata.labels.a changed",
         ),
         ("a: 1\nb: 2\n", "a: 1\n", "b was removed"),
+        ("a: !Ref x\n", "a: !Ref y\n", "a changed"),
+        ("a: !!int x\n", "a: x\n", "a changed"),
+        (
+            "metadata: {annotations: {<<: {a: b}, c: d}}\n",
+            "metadata: {annotations: {c: d}}\n",
+            "metadata.annotations.a was removed",
+        ),
         ("a: 1\n", "a: true\n", "a changed"),
         ("a: [1, 2]\n", "a: [1]\n", "a had 2 items, now 1"),
         (

@@ -13,8 +13,9 @@ be equal but for what fixes are there to change:
 
 On top of the data: the same number of documents, no duplicate key the original did not have
 (PyYAML keeps the last of two silently; kubectl rejects them), and a JSON document stays JSON.
-Comparison follows the composed graph once per pair of nodes, so aliases cost nothing extra and
-a recursive alias terminates.
+Comparison walks the composed node graphs (no Python values are constructed, so no tag or
+malformed timestamp can make it fail) once per pair of nodes: aliases cost nothing extra and a
+recursive alias terminates.
 """
 
 from __future__ import annotations
@@ -24,10 +25,18 @@ from collections import Counter
 from typing import Any
 
 import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 _Loader: Any = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
-_MISSING = object()
+_RESOLVER: Any = yaml.resolver.Resolver()
+_STR = "tag:yaml.org,2002:str"
+_NULL = "tag:yaml.org,2002:null"
+_MERGE = "tag:yaml.org,2002:merge"
 _SECTIONS = ("annotations", "labels")
+
+# A scalar compares as its resolved tag and its text: no Python value is constructed (a
+# constructor raises on `2020-13-45`, `!!int x` or an unknown tag; these compare as written).
+Scalar = tuple[str, str]
 
 
 class Guard:
@@ -40,18 +49,18 @@ class Guard:
     def unintended_change(self, before: str, after: str) -> str | None:
         """None when ``after`` differs from ``before`` only as fixes may; else what differs."""
         try:
-            old = list(yaml.load_all(before, Loader=_Loader))
+            old = list(yaml.compose_all(before, Loader=_Loader))
         except (yaml.YAMLError, RecursionError):
-            return None  # the linter read the original with its own composer; nothing to compare
+            return "the original cannot be read again to compare"
         try:
-            new = list(yaml.load_all(after, Loader=_Loader))
+            new = list(yaml.compose_all(after, Loader=_Loader))
         except (yaml.YAMLError, RecursionError) as exc:
             return f"the fixed text does not parse ({_first_line(exc)})"
         if len(old) != len(new):
             return f"{len(old)} documents became {len(new)}"
         if _is_json(before) and not _is_json(after):
             return "a JSON document would no longer be JSON"
-        added = _duplicate_keys(after) - _duplicate_keys(before)
+        added = _duplicate_keys(new) - _duplicate_keys(old)
         if added:
             return f"duplicate key {next(iter(added))!r}"
         for number, (before_doc, after_doc) in enumerate(zip(old, new, strict=True), start=1):
@@ -61,83 +70,139 @@ class Guard:
         return None
 
     def _allowed_key(self, key: object) -> bool:
-        return isinstance(key, str) and (key.startswith(self.prefix) or key in self.keys)
+        return (
+            isinstance(key, tuple)
+            and key[0] == _STR
+            and (key[1].startswith(self.prefix) or key[1] in self.keys)
+        )
 
-    def _compare(self, before: object, after: object) -> str | None:
+    def _compare(self, before: Node | None, after: Node | None) -> str | None:
         # (before, after, path, role): role is "metadata", "annotations", "labels" or "".
-        stack: list[tuple[object, object, str, str]] = [(before, after, "", "")]
+        stack: list[tuple[Node | None, Node | None, str, str]] = [(before, after, "", "")]
         seen: set[tuple[int, int, str]] = set()
         while stack:
             old, new, path, role = stack.pop()
             if role in ("metadata", *_SECTIONS):
-                old = {} if old is None or old is _MISSING else old
-                new = {} if new is None or new is _MISSING else new
-            if old is _MISSING or new is _MISSING:
-                return f"{path or 'the document'} was {'added' if old is _MISSING else 'removed'}"
+                # Absent, null and `{}` are one thing here: compare as mappings.
+                old, new = _absent_as_empty(old), _absent_as_empty(new)
+            if old is None or new is None:
+                return f"{path or 'the document'} was {'added' if old is None else 'removed'}"
             mark = (id(old), id(new), role)
-            if isinstance(old, (dict, list)) and mark in seen:
+            if mark in seen:
                 continue
             seen.add(mark)
-            if isinstance(old, dict) and isinstance(new, dict):
+            if isinstance(old, MappingNode) and isinstance(new, MappingNode):
                 problem = self._compare_mapping(old, new, path, role, stack)
                 if problem:
                     return problem
-            elif isinstance(old, list) and isinstance(new, list):
-                if len(old) != len(new):
-                    return f"{path} had {len(old)} items, now {len(new)}"
-                for index, pair in enumerate(zip(old, new, strict=True)):
+            elif isinstance(old, SequenceNode) and isinstance(new, SequenceNode):
+                if len(old.value) != len(new.value):
+                    return f"{path} had {len(old.value)} items, now {len(new.value)}"
+                if old.tag != new.tag:
+                    return f"{path} changed"
+                for index, pair in enumerate(zip(old.value, new.value, strict=True)):
                     stack.append((pair[0], pair[1], f"{path}[{index}]", ""))
-            elif not _same_scalar(old, new):
+            elif not (
+                isinstance(old, ScalarNode)
+                and isinstance(new, ScalarNode)
+                and _scalar(old) == _scalar(new)
+            ):
                 return f"{path or 'the document'} changed"
         return None
 
     def _compare_mapping(
         self,
-        old: dict[Any, Any],
-        new: dict[Any, Any],
+        old_node: MappingNode,
+        new_node: MappingNode,
         path: str,
         role: str,
-        stack: list[tuple[object, object, str, str]],
+        stack: list[tuple[Node | None, Node | None, str, str]],
     ) -> str | None:
+        if old_node.tag != new_node.tag:
+            return f"{path or 'the document'} changed"
+        old, new = _entries(old_node), _entries(new_node)
         for key in list(old) + [k for k in new if k not in old]:
-            before, after = old.get(key, _MISSING), new.get(key, _MISSING)
-            where = f"{path}.{key}" if path else str(key)
+            before, after = old.get(key), new.get(key)  # None: absent
+            name = key[1] if isinstance(key, tuple) else "<key>"
+            where = f"{path}.{name}" if path else name
             if role in _SECTIONS:
                 if self._allowed_key(key):
                     continue
-                if role == "annotations" and before is not _MISSING and not isinstance(before, str):
+                if role == "annotations" and _not_string(before):
                     if not _reads_back_as(after, before):
                         return f"{where} changed"
                     continue
             if (
-                key == "imagePullSecrets"
-                and before in (_MISSING, None, [])
-                and (after in (_MISSING, None) or isinstance(after, list))
+                name == "imagePullSecrets"
+                and _none_or_empty(before)
+                and (after is None or _is_null(after) or isinstance(after, SequenceNode))
             ):
                 continue
             child = ""
-            if key == "metadata":
+            if name == "metadata":
                 child = "metadata"
-            elif role == "metadata" and key in _SECTIONS:
-                child = key
+            elif role == "metadata" and name in _SECTIONS:
+                child = name
             stack.append((before, after, where, child))
         return None
 
 
-def _reads_back_as(text: object, value: object) -> bool:
-    """Is ``text`` a string that, written plain, YAML reads as ``value``?"""
-    if not isinstance(text, str):
-        return False
-    try:
-        return _same_scalar(yaml.load(text, Loader=_Loader), value)
-    except yaml.YAMLError:
-        return False
+def _scalar(node: ScalarNode) -> Scalar:
+    return str(node.tag), str(node.value)
 
 
-def _same_scalar(a: object, b: object) -> bool:
-    if type(a) is not type(b):  # True == 1 in Python, not in YAML
+def _entries(node: MappingNode) -> dict[object, Node]:
+    """A mapping's entries with merge keys applied: its own keys win, then each merged mapping
+    in order (the last of two equal own keys wins, as PyYAML reads it; duplicates are reported
+    on their own)."""
+    own: dict[object, Node] = {}
+    merged: dict[object, Node] = {}
+    for key, value in node.value:
+        if isinstance(key, ScalarNode) and key.tag == _MERGE:
+            sources = value.value if isinstance(value, SequenceNode) else [value]
+            for source in sources:
+                if isinstance(source, MappingNode):
+                    for name, entry in _entries(source).items():
+                        merged.setdefault(name, entry)
+            continue
+        own[_key(key)] = value
+    return {**merged, **own}
+
+
+def _key(node: Node) -> object:
+    if isinstance(node, ScalarNode):
+        return _scalar(node)
+    return ("<complex>", id(node))  # a collection as a key: equal only to itself
+
+
+_EMPTY = MappingNode("tag:yaml.org,2002:map", [])  # one node: the walk's memo keys on ids
+
+
+def _absent_as_empty(node: Node | None) -> Node:
+    return _EMPTY if node is None or _is_null(node) else node
+
+
+def _is_null(node: Node) -> bool:
+    return isinstance(node, ScalarNode) and node.tag == _NULL
+
+
+def _none_or_empty(node: Node | None) -> bool:
+    return node is None or _is_null(node) or (isinstance(node, SequenceNode) and not node.value)
+
+
+def _not_string(node: Node | None) -> bool:
+    return isinstance(node, ScalarNode) and node.tag != _STR
+
+
+def _reads_back_as(text: Node | None, value: Node | None) -> bool:
+    """Is ``text`` a string scalar that, written plain, reads as the scalar ``value`` (the
+    null ``key:`` as ``""``)?"""
+    if not (isinstance(text, ScalarNode) and text.tag == _STR and isinstance(value, ScalarNode)):
         return False
-    return a == b or (isinstance(a, float) and a != a and b != b)  # NaN equals NaN here
+    if value.tag == _NULL:
+        return text.value in ("", value.value)
+    resolved = _RESOLVER.resolve(ScalarNode, text.value, (True, False))
+    return bool(resolved == value.tag and text.value == value.value)
 
 
 def _is_json(text: str) -> bool:
@@ -148,25 +213,24 @@ def _is_json(text: str) -> bool:
     return True
 
 
-def _duplicate_keys(text: str) -> Counter[str]:
+def _duplicate_keys(roots: list[Node]) -> Counter[str]:
     """Each key written twice in one mapping, as many times as it repeats."""
     found: Counter[str] = Counter()
     seen: set[int] = set()
-    for root in yaml.compose_all(text, Loader=_Loader):
-        stack = [root]
-        while stack:
-            node = stack.pop()
-            if node is None or id(node) in seen:
-                continue
-            seen.add(id(node))
-            if isinstance(node, yaml.MappingNode):
-                names = Counter(
-                    str(k.value) for k, _ in node.value if isinstance(k, yaml.ScalarNode)
-                )
-                found.update({name: n - 1 for name, n in names.items() if n > 1})
-                stack.extend(n for pair in node.value for n in pair)
-            elif isinstance(node, yaml.SequenceNode):
-                stack.extend(node.value)
+    stack = [root for root in roots if root is not None]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, MappingNode):
+            names = Counter(
+                str(k.value) for k, _ in node.value if isinstance(k, ScalarNode) and k.tag != _MERGE
+            )
+            found.update({name: n - 1 for name, n in names.items() if n > 1})
+            stack.extend(n for pair in node.value for n in pair)
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.value)
     return found
 
 
