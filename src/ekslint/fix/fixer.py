@@ -1,9 +1,12 @@
 """Applying fixes: text edits on each document chunk, repeated until nothing changes.
 
 Each round lints the chunk, takes every applicable fix whose edits do not touch another
-accepted fix's edits, and applies them; the next round sees the new text. A file is written only
-when its bytes change, atomically, keeping its mode, through a symlink, and only if nobody
-changed it since it was read.
+accepted fix's edits, and applies them; the next round sees the new text. Before a round's text
+is kept, the guard (guard.py) re-reads it and compares its data with the text before: a fix that
+changes more than it is for, or edits a node an alias repeats elsewhere, is dropped with a note.
+A file is written only when its bytes change, atomically, keeping its owner and mode, through a
+symlink that stays inside the paths given, not over a read-only file (unless asked), and only if
+it is still byte for byte what was read, checked again right before the rename.
 """
 
 from __future__ import annotations
