@@ -176,6 +176,10 @@ def test_an_annotation_merged_into_labels_is_not_moved_by_deleting_its_source(
     assert lint.code == 1, lint.err  # findings, no traceback
     (finding,) = lint.json["findings"]
     assert finding["rule"] == "EKS006" and not finding["fix"]["available"]
+    assert [n["message"] for n in lint.json["notes"]] == [
+        f"line 9: no fix offered: {HTTP_KEY} comes from a merge key (<<:), and deleting it "
+        "where it is written would change every mapping that merges it"
+    ]
     result, fixed = fix_text(tmp_path, text)
     assert fixed == text and result.json["fixed"] == []
 

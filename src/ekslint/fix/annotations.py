@@ -21,7 +21,7 @@ from ekslint.fix.edits import (
 from ekslint.input.yamlnodes import MappingNode, Node, ScalarNode, get, is_null, lookup
 from ekslint.kube.pods import AnnotationSite, PodView
 from ekslint.lint.context import Context
-from ekslint.lint.findings import Edit
+from ekslint.lint.findings import Edit, Note
 
 
 def add_registries(
@@ -187,6 +187,15 @@ def remove_annotation(ctx: Context, site: AnnotationSite, moved_comment: int = -
         return Edit(0, 0, "")
     section_key, mapping = _section(site)
     if not _own_entry(site.metadata, section_key) or not _own_entry(mapping, site.key_node):
+        line = ctx.first_line + ctx.chunk.position(site.key_node.start_mark.index)[0] + 1
+        ctx.notes.append(
+            Note(
+                ctx.path,
+                f"line {line}: no fix offered: {site.key} comes from a merge key (<<:), and "
+                "deleting it where it is written would change every mapping that merges it",
+                line,
+            )
+        )
         return None
     if len(mapping.value) == 1:
         return delete_entry(ctx.chunk, site.metadata, section_key, moved_comment=moved_comment)

@@ -10,7 +10,7 @@ from ekslint.fix.edits import Chunk
 from ekslint.input.yamlnodes import Node
 from ekslint.kube.inventory import Inventory
 from ekslint.kube.registries import RegistryCatalog
-from ekslint.lint.findings import Edit, Finding, Fix, ObjectRef
+from ekslint.lint.findings import Edit, Finding, Fix, Note, ObjectRef
 from ekslint.lint.rulepack import Platform, Rule
 from ekslint.record import Record
 
@@ -24,6 +24,7 @@ class Context(Record):
         "chunk_index",
         "deferred",
         "first_line",
+        "notes",
         "path",
         "platform",
         "settings",
@@ -51,6 +52,7 @@ class Context(Record):
         self.first_line = first_line
         self.source = source
         self.deferred: list[Deferred] = [] if deferred is None else deferred
+        self.notes: list[Note] = []  # e.g. why a fix is not offered
 
     def finding(
         self,

@@ -269,6 +269,9 @@ class Linter:
             )
             return findings
         self.deferred.extend((result, d) for d in ctx.deferred)
+        for note in ctx.notes:  # several checks may refuse the same edit
+            if note not in result.notes:
+                result.notes.append(note)
         return findings
 
     def _lint_object(self, obj: KubeObject, ctx: Context, result: FileResult) -> Iterator[Finding]:
