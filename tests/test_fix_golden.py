@@ -68,6 +68,10 @@ CASES: dict[str, list[str]] = {
     "unsafe": [*HTTP, *INSECURE, "--unsafe-fixes"],
     # after a block scalar, `metadata:` null, `imagePullSecrets: []` / null, a `kind: List`
     "edge-shapes": [*HTTP, *SECRETS],
+    # lone CR, NEL, LS, PS as line breaks; an empty value filled from a misplaced copy
+    "odd-line-breaks": HTTP,
+    # JSON with null annotations, metadata, annotation value and imagePullSecrets: still JSON
+    "json-nulls": [*HTTP, *SECRETS],
 }
 
 
