@@ -17,6 +17,7 @@ import io
 import os
 import stat as pystat
 import tempfile
+from collections.abc import Callable
 
 from ekslint.fix.guard import Guard
 from ekslint.lint.engine import FileResult, Linter
@@ -206,22 +207,32 @@ class Fixer:
                 refuse(finding, "it would edit an anchored node that an alias repeats elsewhere")
             else:
                 kept.append(finding)
-        new_text = apply_edits(text, _edits_of(kept))
-        if self.guard.unintended_change(text, new_text) is None:
-            return kept, new_text
-        # Some fix changes more than it should: find it by trying each alone.
-        sound = []
-        for finding in kept:
-            problem = self.guard.unintended_change(text, apply_edits(text, _edits_of([finding])))
-            if problem is None:
-                sound.append(finding)
-            else:
-                refuse(finding, f"the fixed document would not mean the same: {problem}")
-        new_text = apply_edits(text, _edits_of(sound))
-        if sound and self.guard.unintended_change(text, new_text) is not None:
-            sound = sound[:1]  # sound alone, not together: one at a time, over the rounds
-            new_text = apply_edits(text, _edits_of(sound))
-        return sound, new_text
+        sound = self._sound(text, kept, refuse)
+        return sound, apply_edits(text, _edits_of(sound))
+
+    def _sound(
+        self, text: str, fixes: list[Finding], refuse: Callable[[Finding, str], None]
+    ) -> list[Finding]:
+        """The fixes that, applied together to ``text``, pass the guard. A failing set is
+        halved until each culprit stands alone (a few culprits among n fixes cost O(log n)
+        comparisons each, not n); two sound halves that fail together yield the first half
+        now, the rest in a later round."""
+        if not fixes:
+            return []
+        problem = self.guard.unintended_change(text, apply_edits(text, _edits_of(fixes)))
+        if problem is None:
+            return fixes
+        if len(fixes) == 1:
+            refuse(fixes[0], f"the fixed document would not mean the same: {problem}")
+            return []
+        middle = len(fixes) // 2
+        first = self._sound(text, fixes[:middle], refuse)
+        second = self._sound(text, fixes[middle:], refuse)
+        both = first + second
+        together = apply_edits(text, _edits_of(both))
+        if first and second and self.guard.unintended_change(text, together) is not None:
+            return first
+        return both
 
     def _relint(self, path: str, text: str, result: FileResult) -> None:
         """Report what remains at the positions of the fixed text."""
