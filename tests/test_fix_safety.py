@@ -555,6 +555,35 @@ def test_a_fix_that_would_change_other_data_is_dropped_with_a_note(
     assert second["metadata"]["annotations"] == {HTTP_KEY: LAB}
 
 
+def test_one_bad_fix_among_many_in_one_document_is_the_only_one_dropped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ekslint.fix import edits
+
+    real = edits.delete_entry
+
+    def greedy(chunk: edits.Chunk, *args: Any, **kwargs: Any) -> Any:
+        edit = real(chunk, *args, **kwargs)
+        return type(edit)(edit.start, chunk.line_end(edit.end), edit.replacement)
+
+    monkeypatch.setattr("ekslint.fix.annotations.delete_entry", greedy)
+    item = (
+        "- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: {name}\n    annotations:\n"
+        f'      {HTTP_KEY}: "{{value}}"\n'
+        "  spec:\n    containers: [{{name: c, image: nginx}}]\n"
+    )
+    values = ["docker.io,a.corp:5000"] * 3 + ["docker.io"] + ["docker.io,b.corp:5000"] * 3
+    text = "apiVersion: v1\nkind: List\nitems:\n" + "".join(
+        item.format(name=f"p{i}", value=v) for i, v in enumerate(values)
+    )
+    result, fixed = fix_text(tmp_path, text)
+    assert [f["line"] for f in result.json["fixed"]] == [9, 17, 25, 41, 49, 57]
+    assert [n["message"].split(":")[0:2] for n in result.json["notes"]] == [
+        ["not fixed", " EKS014 at 33"]
+    ]
+    assert fixed.count("docker.io") == 1
+
+
 def guard_says(before: str, after: str) -> str | None:
     from ekslint.fix.guard import Guard
 
