@@ -149,12 +149,16 @@ class Fixer:
         first_line, original = result.chunks[index]
         refused: set[tuple[object, ...]] = set()
         for _ in range(MAX_ROUNDS):
-            chosen = [f for f in choose_fixes(findings, self.unsafe) if _identity(f) not in refused]
+            candidates = [f for f in findings if _identity(f) not in refused]
+            chosen = choose_fixes(candidates, self.unsafe)
             if not chosen:
                 break
+            refused_before = len(refused)
             chosen, new_text = self._vet(text, chosen, result, refused)
             outcome.fixed.extend(chosen)
             if new_text == text:
+                if len(refused) > refused_before:
+                    continue  # a fix the refused one overlapped may be sound
                 break
             text = new_text
             scratch = FileResult(result.path, suppressions=result.suppressions)
