@@ -93,6 +93,7 @@ class Platform(Record):
         "_roles",
         "annotations",
         "global_defaults",
+        "global_defaults_instead",
         "id_prefix",
         "known_annotations",
         "list_syntax",
@@ -112,6 +113,7 @@ class Platform(Record):
         known_annotations: frozenset[str],
         list_syntax: ListSyntax,
         global_defaults: dict[str, str] | None,
+        global_defaults_instead: str | None = None,
         rules: dict[str, Rule] | None = None,
         _roles: dict[str, str] | None = None,
     ) -> None:
@@ -123,6 +125,7 @@ class Platform(Record):
         self.known_annotations = known_annotations
         self.list_syntax = list_syntax
         self.global_defaults = global_defaults
+        self.global_defaults_instead = global_defaults_instead  # when there are none
         self.rules: dict[str, Rule] = {} if rules is None else rules
         self._roles: dict[str, str] = {} if _roles is None else _roles
 
@@ -205,6 +208,7 @@ def _load_platform(path: str, user: bool) -> Platform:
             all_allowed=syntax.get("all-allowed", True),
         ),
         global_defaults=data.get("global-defaults"),
+        global_defaults_instead=data.get("global-defaults-instead"),
     )
     platform._roles = {key: role for role, key in platform.annotations.items()}
     values = {
