@@ -41,6 +41,7 @@ def test_json_shape(tmp_path: Path) -> None:
         "container": "web",
         "fix": {"available": True, "applicability": "safe"},
         "source": None,
+        "origin": None,
     }
     assert "10.16.100.174:5000" in finding["message"]
     assert document["summary"]["findings"] == 1 and document["summary"]["errors"] == 1

@@ -10,7 +10,7 @@ from ekslint.fix.edits import Chunk
 from ekslint.input.yamlnodes import Node
 from ekslint.kube.inventory import Inventory
 from ekslint.kube.registries import RegistryCatalog
-from ekslint.lint.findings import Edit, Finding, Fix, Note, ObjectRef
+from ekslint.lint.findings import Edit, Finding, Fix, Note, ObjectRef, Origin
 from ekslint.lint.rulepack import Platform, Rule
 from ekslint.record import Record
 
@@ -25,6 +25,7 @@ class Context(Record):
         "deferred",
         "first_line",
         "notes",
+        "origin_of",
         "path",
         "platform",
         "settings",
@@ -53,6 +54,8 @@ class Context(Record):
         self.source = source
         self.deferred: list[Deferred] = [] if deferred is None else deferred
         self.notes: list[Note] = []  # e.g. why a fix is not offered
+        # Set while linting a rendered object that names its source file.
+        self.origin_of: Callable[[Node], Origin | None] | None = None
 
     def finding(
         self,
@@ -74,7 +77,7 @@ class Context(Record):
             # The node sits inside a string (eks-config's pod.annotations): its positions are
             # mapped for the report, but edits cannot be, so no fix is offered.
             fix = None
-        return Finding(
+        finding = Finding(
             rule=rule.id,
             message=message,
             path=self.path,
@@ -86,6 +89,9 @@ class Context(Record):
             fix=fix,
             chunk=self.chunk_index,
         )
+        if self.origin_of is not None:
+            finding.origin = self.origin_of(node)
+        return finding
 
     def fix(
         self, rule: Rule, description: str, *edits: Edit | None, unsafe: bool = False

@@ -36,6 +36,7 @@ from ekslint.kube.objects import (
     iter_objects,
     pod_templates,
 )
+from ekslint.kube.origins import ORIGIN_ANNOTATION, OriginLocator
 from ekslint.kube.pods import build_pod
 from ekslint.kube.registries import RegistryCatalog
 from ekslint.lint.checks import CHECKS, load_all
@@ -116,6 +117,7 @@ class Linter:
                 (self.object_rules if rule.scope == "object" else self.pod_rules).append(rule)
         self.inventory = Inventory()
         self.deferred: list[tuple[FileResult, Deferred]] = []
+        self.origins: OriginLocator | None = None  # made when rendered input names sources
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -287,6 +289,10 @@ class Linter:
                 )
             )
             return
+        ctx.origin_of = None
+        if ORIGIN_ANNOTATION in ctx.chunk.text:
+            self.origins = self.origins or OriginLocator()
+            ctx.origin_of = self.origins.for_object(obj)
         templates = list(pod_templates(obj))
         self._object_suppressions(obj, templates, ctx, result)
         if is_global_defaults(obj, self.platform):

@@ -49,6 +49,42 @@ class ObjectRef(Record):
         return f"{self.kind}/{name}" + (f" in {self.namespace}" if self.namespace else "")
 
 
+class Origin(Record):
+    """Where a rendered node came from (Kustomize's origin annotation): a source file and the
+    1-based position in it, 0 when unknown (a remote base, or a source ekslint cannot read)."""
+
+    __slots__ = ("column", "line", "path", "ref", "repo")
+
+    def __init__(
+        self, path: str, line: int, column: int, repo: str | None = None, ref: str | None = None
+    ) -> None:
+        self.path = path
+        self.line = line
+        self.column = column
+        self.repo = repo  # a remote base's repository, with its ref
+        self.ref = ref
+
+    def as_json(self) -> dict[str, object]:
+        document: dict[str, object] = {
+            "path": self.path,
+            "line": self.line or None,
+            "column": self.column or None,
+        }
+        if self.repo is not None:
+            document["repo"] = self.repo
+            document["ref"] = self.ref
+        return document
+
+    def describe(self) -> str:
+        """For text output: names come from a manifest, so nothing in them starts a new line."""
+        if self.repo is not None:
+            at = f"@{self.ref}" if self.ref else ""
+            text = f"{self.repo}{at}" + (f"//{self.path}" if self.path else "")
+        else:
+            text = f"{self.path}:{self.line}:{self.column}" if self.line else self.path
+        return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 _NO_EXTRA: dict[str, str] = {}
 
 
@@ -63,6 +99,7 @@ class Finding(Record):
         "line",
         "message",
         "object",
+        "origin",
         "path",
         "rule",
         "source",
@@ -81,6 +118,7 @@ class Finding(Record):
         fix: Fix | None = None,
         chunk: int = -1,
         extra: dict[str, str] | None = None,
+        origin: Origin | None = None,
     ) -> None:
         self.rule = rule  # rule ID, e.g. EKS001
         self.message = message
@@ -94,6 +132,7 @@ class Finding(Record):
         self.chunk = chunk
         # Shared while empty (many findings, few extras): assign a new dict, never mutate it.
         self.extra: dict[str, str] = _NO_EXTRA if extra is None else extra
+        self.origin = origin  # the source file of a rendered object (Kustomize)
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.column, self.rule)

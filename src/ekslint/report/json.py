@@ -32,6 +32,7 @@ def finding_json(report: RunReport, finding: Finding) -> dict[str, object]:
             "applicability": finding.fix.applicability if finding.fix else None,
         },
         "source": finding.source,
+        "origin": finding.origin.as_json() if finding.origin else None,
     }
 
 

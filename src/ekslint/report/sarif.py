@@ -149,9 +149,18 @@ def _result(report: RunReport, finding: Finding, index: dict[str, int]) -> dict[
     result["locations"] = [
         {"physicalLocation": _physical_location(finding.path, finding.line, finding.column)}
     ]
+    origin = finding.origin
+    if origin is not None and origin.repo is None and origin.path:
+        result["relatedLocations"] = [
+            {
+                "id": 1,
+                "message": {"text": "the source this rendered object came from"},
+                "physicalLocation": _physical_location(origin.path, origin.line, origin.column),
+            }
+        ]
     described = finding_json(report, finding)
     properties = {
-        key: described[key] for key in ("object", "container", "source") if described[key]
+        key: described[key] for key in ("object", "container", "source", "origin") if described[key]
     }
     properties["fix"] = described["fix"]
     result["properties"] = properties

@@ -56,6 +56,8 @@ def write(report: RunReport, out: TextIO, err: TextIO, colour: str) -> None:
         )
         if finding.source:
             head += paint("dim", f" (template: {finding.source})")
+        if finding.origin:
+            head += paint("dim", f" (origin: {finding.origin.describe()})")
         out.write(head + "\n")
         for more in lines[1:]:
             out.write(f"    {more}\n")
