@@ -32,6 +32,12 @@ def lint_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="files or folders to lint ('-' for stdin; default: .)",
     )
+    parser.add_argument(
+        "--kustomize",
+        metavar="DIR",
+        help="render DIR with kubectl kustomize (or kustomize build) and lint the result, "
+        "reporting and fixing each finding in the file it came from",
+    )
     parser.add_argument("--version", action="version", version=f"ekslint {__version__}")
     from ekslint.report import FORMATS
 
@@ -211,6 +217,8 @@ def build_settings(args: argparse.Namespace) -> Settings:
 def _lint(argv: list[str], out: TextIO, err: TextIO) -> int:
     parser = lint_parser()
     args = parser.parse_args(argv)
+    if args.kustomize and args.paths:
+        parser.error("--kustomize DIR lints what DIR renders; give no PATH with it")
     from ekslint.config.load import ConfigError
     from ekslint.lint.rulepack import RuleDataError
 
@@ -233,6 +241,7 @@ def _lint(argv: list[str], out: TextIO, err: TextIO) -> int:
                 jobs=args.jobs,
                 fix_outside_links=args.fix_outside_links,
                 fix_read_only=args.fix_read_only,
+                kustomize=args.kustomize,
             )
         )
     except (ConfigError, RuleDataError) as exc:

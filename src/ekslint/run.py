@@ -31,6 +31,7 @@ class RunOptions(Record):
         "fix_read_only",
         "format",
         "jobs",
+        "kustomize",
         "output",
         "paths",
         "settings",
@@ -53,6 +54,7 @@ class RunOptions(Record):
         jobs: int = 0,
         fix_outside_links: bool = False,
         fix_read_only: bool = False,
+        kustomize: str | None = None,
     ) -> None:
         if format not in FORMATS:
             raise ValueError(f"unknown format {format!r}; known: {', '.join(FORMATS)}")
@@ -69,6 +71,7 @@ class RunOptions(Record):
         self.jobs = jobs
         self.fix_outside_links = fix_outside_links  # follow symlinks out of the paths given
         self.fix_read_only = fix_read_only  # replace files their owner may not write
+        self.kustomize = kustomize  # a kustomization folder to render and lint instead of paths
 
 
 class Run:
@@ -99,6 +102,10 @@ class Run:
 
     def execute(self, out: TextIO, err: TextIO) -> int:
         args = self.options
+        if args.kustomize:
+            from ekslint import kustomize
+
+            return kustomize.execute(self, out, err)
         results: list[FileResult] = []
         inputs = list(read.discover(args.paths, self.settings.exclude))
         names = [(args.stdin_filename or "<stdin>") if p == "-" else p for p in inputs]

@@ -79,6 +79,7 @@ class Fixer:
         unsafe: bool,
         write: bool,
         options: WriteOptions | None = None,
+        only: Callable[[Finding], bool] | None = None,
     ) -> None:
         self.linter = linter
         self.unsafe = unsafe
@@ -86,6 +87,7 @@ class Fixer:
         self.options = options
         platform = linter.platform
         self.guard = Guard(platform.prefix, frozenset(platform.annotations.values()))
+        self.only = only  # fix only the findings it accepts (all when None)
 
     def fix(self, path: str, result: FileResult) -> FixOutcome:
         outcome = FixOutcome()
@@ -136,7 +138,18 @@ class Fixer:
 
     def _fixable(self, finding: Finding) -> bool:
         fix = finding.fix
-        return fix is not None and (fix.applicability == "safe" or self.unsafe)
+        return (
+            fix is not None
+            and (fix.applicability == "safe" or self.unsafe)
+            and (self.only is None or self.only(finding))
+        )
+
+    def fix_chunk(self, index: int, result: FileResult) -> tuple[str, list[Finding]]:
+        """One chunk of a result read with its text, fixed in memory: (text, findings fixed)."""
+        outcome = FixOutcome()
+        findings = [f for f in result.findings if f.chunk == index]
+        text = self._fix_chunk(index, result.chunks[index][1], findings, result, outcome)
+        return text, outcome.fixed
 
     def _fix_chunk(
         self,
@@ -149,6 +162,8 @@ class Fixer:
         first_line, original = result.chunks[index]
         refused: set[tuple[object, ...]] = set()
         for _ in range(MAX_ROUNDS):
+            if self.only is not None:
+                findings = [f for f in findings if self.only(f)]
             candidates = [f for f in findings if _identity(f) not in refused]
             chosen = choose_fixes(candidates, self.unsafe)
             if not chosen:

@@ -56,8 +56,13 @@ def write(report: RunReport, out: TextIO, err: TextIO, colour: str) -> None:
         )
         if finding.source:
             head += paint("dim", f" (template: {finding.source})")
-        if finding.origin:
-            head += paint("dim", f" (origin: {finding.origin.describe()})")
+        origin = finding.origin
+        if origin and (origin.path, origin.line, origin.column) != (
+            finding.path,
+            finding.line,
+            finding.column,
+        ):  # not already reported there (--kustomize)
+            head += paint("dim", f" (origin: {origin.describe()})")
         out.write(head + "\n")
         for more in lines[1:]:
             out.write(f"    {more}\n")

@@ -1,0 +1,147 @@
+"""``ekslint --kustomize DIR [--fix]`` with the real ``kubectl kustomize``: findings at their
+sources, fixes in the source files or, where no source can take them, as a patch in DIR."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, run
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("kubectl") is None and shutil.which("kustomize") is None,
+    reason="neither kubectl nor kustomize is installed: they render the overlays",
+)
+
+PROD = "overlays/prod"
+BASE_DEPLOYMENT = (FIXTURES / "kustomize" / "base" / "deployment.yaml").read_text()
+
+
+@pytest.fixture
+def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the fixture tree as the working directory; no kubeconfig within reach."""
+    shutil.copytree(FIXTURES / "kustomize", tmp_path / "k")
+    monkeypatch.setenv("KUBECONFIG", "/nonexistent")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path / "k")
+    return tmp_path / "k"
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_findings_are_reported_at_their_sources(tree: Path) -> None:
+    before = snapshot(tree)
+    result = run(["--isolated", "--kustomize", PROD, "--format", "json"])
+    assert result.code == 1, result.err
+    found = [(f["rule"], f["path"], f["line"], f["column"]) for f in result.json["findings"]]
+    assert found == [
+        ("EKS012", "base/cronjob.yaml", 14, 22),
+        ("EKS003", "base/deployment.yaml", 12, 59),
+    ]
+    origins = [f["origin"] for f in result.json["findings"]]
+    assert origins == [
+        {"path": "base/cronjob.yaml", "line": 14, "column": 22},
+        {"path": "base/deployment.yaml", "line": 12, "column": 59},
+    ]
+    # Objects are named as rendered (prefix and namespace applied).
+    assert result.json["findings"][1]["object"]["name"] == "prod-web"
+    assert snapshot(tree) == before  # nothing written, no temporary files left
+
+
+def test_fix_edits_the_source_file_byte_exact(tree: Path) -> None:
+    before = snapshot(tree)
+    result = run(["--isolated", "--kustomize", PROD, "--fix"])
+    assert result.code == 1, result.err  # EKS012 has no fix
+    assert "fixed EKS003" in result.out
+    after = snapshot(tree)
+    assert {k for k in after if after[k] != before.get(k)} == {"base/deployment.yaml"}
+    assert after["base/deployment.yaml"].decode() == BASE_DEPLOYMENT.replace(
+        'registry-http-endpoint: "10.0.0.1"', 'registry-http-endpoint: "10.0.0.1:5000"'
+    )
+
+
+def test_a_fix_no_source_can_take_becomes_a_patch_in_the_overlay(tree: Path) -> None:
+    # The overlay's `images:` moves the CronJob to a declared http registry: the base, as
+    # written, needs no annotation, so the fix belongs to the overlay.
+    flags = ["--isolated", "--kustomize", PROD, "--http-registry", "registry.prod.internal:5000"]
+    kustomization = (tree / PROD / "kustomization.yaml").read_text()
+    result = run([*flags, "--fix"])
+    assert result.code == 0, result.out + result.err
+    patch = tree / PROD / "ekslint-patch-cronjob-report.yaml"
+    assert f"as a patch in {PROD}/{patch.name}" in result.out
+    import yaml
+
+    assert yaml.safe_load(patch.read_text()) == {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": {"name": "report"},
+        "spec": {
+            "jobTemplate": {
+                "spec": {
+                    "template": {
+                        "metadata": {
+                            "annotations": {
+                                "eks.tke.cloud.tencent.com/registry-http-endpoint": (
+                                    "registry.prod.internal:5000"
+                                )
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    }
+    assert (tree / PROD / "kustomization.yaml").read_text() == (
+        kustomization + 'patches:\n- path: "ekslint-patch-cronjob-report.yaml"\n'
+    )
+    assert "registry.prod.internal" not in (tree / "base" / "cronjob.yaml").read_text()
+    # The overlay renders clean now, and a second --fix changes nothing.
+    again = snapshot(tree)
+    assert run([*flags, "--fix"]).code == 0
+    assert snapshot(tree) == again
+
+
+def test_diff_shows_the_fixes_and_writes_nothing(tree: Path) -> None:
+    before = snapshot(tree)
+    flags = ["--http-registry", "registry.prod.internal:5000"]
+    result = run(["--isolated", "--kustomize", PROD, "--diff", *flags])
+    assert result.code == 1
+    assert "+++ base/deployment.yaml" in result.out
+    assert f"+++ {PROD}/ekslint-patch-cronjob-report.yaml" in result.out
+    assert '+- path: "ekslint-patch-cronjob-report.yaml"' in result.out
+    assert snapshot(tree) == before
+
+
+def test_remote_bases_are_refused_before_rendering(tree: Path) -> None:
+    for entry in (
+        "github.com/kubernetes-sigs/kustomize/examples/multibases?ref=v1.0.6",
+        "https://github.com/example/app.git//deploy",
+        "git@github.com:example/app.git",
+    ):
+        (tree / "base" / "kustomization.yaml").write_text(f"resources:\n- {entry}\n")
+        result = run(["--isolated", "--kustomize", PROD])
+        assert result.code == 2
+        assert "base/kustomization.yaml: resources entry" in result.err
+        assert "is remote" in result.err
+
+
+def test_a_missing_renderer_is_a_clear_error(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tree))
+    result = run(["--isolated", "--kustomize", PROD])
+    assert result.code == 2
+    assert "needs 'kubectl' (kubectl kustomize) or 'kustomize'" in result.err
+
+
+def test_a_failed_build_reports_the_renderers_message(tree: Path) -> None:
+    (tree / "base" / "kustomization.yaml").write_text("resources:\n- missing.yaml\n")
+    result = run(["--isolated", "--kustomize", PROD])
+    assert result.code == 2 and "failed:" in result.err and "missing.yaml" in result.err
+
+
+def test_no_paths_with_kustomize(tree: Path) -> None:
+    with pytest.raises(SystemExit):
+        run(["--isolated", "--kustomize", PROD, "base"])
