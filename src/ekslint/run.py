@@ -153,6 +153,9 @@ class Run:
             report.findings.extend(result.findings)
             report.errors.extend(result.errors)
             report.notes.extend(result.notes)
+        from ekslint.kube.chartvalues import point_lasting_fixes_at_values
+
+        point_lasting_fixes_at_values(report.findings, inputs)
 
         # With a stream being fixed, stdout carries the manifests and the report goes to stderr;
         # with --diff, stdout carries the diff.

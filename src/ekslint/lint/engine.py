@@ -26,6 +26,7 @@ from ekslint.input.yamlnodes import (
     is_null,
     scalar_text,
 )
+from ekslint.kube.chartvalues import chart_of
 from ekslint.kube.globals import global_defaults_view, is_global_defaults
 from ekslint.kube.inventory import Inventory, SecretInfo, docker_config_registries
 from ekslint.kube.objects import (
@@ -64,6 +65,7 @@ SHARD_RUN = 64  # consecutive chunks a worker takes at a time from a shared file
 
 class FileResult(Record):
     __slots__ = (
+        "chart",
         "chunks",
         "chunks_had_bom",
         "errors",
@@ -97,6 +99,8 @@ class FileResult(Record):
         self.suppressions = suppressions
         self.chunks_had_bom = chunks_had_bom
         self.stat = stat  # when read, to refuse writing over a newer file
+        # The chart folder, for a values file beside a Chart.yaml (read as chart values).
+        self.chart: str | None = chart_of(path)
 
 
 class Linter:
@@ -230,6 +234,9 @@ class Linter:
                     continue
                 if "*" in text and _ALIAS.search(text):
                     _check_alias_expansion(root)
+                if result.chart is not None:
+                    findings.extend(self._lint_values(root, ctx, result.chart))
+                    continue
                 for obj in iter_objects(root):
                     findings.extend(self._lint_object(obj, ctx, result))
         except yaml.MarkedYAMLError as exc:
@@ -330,6 +337,41 @@ class Linter:
                 found = CHECKS[rule.check](rule, view, ctx)
                 if found:
                     yield from found
+
+    def _lint_values(self, root: MappingNode, ctx: Context, chart: str) -> list[Finding]:
+        """A chart's values file: the value rules on each podAnnotations mapping, and registry
+        annotations under commonAnnotations that the templates never bring to a pod."""
+        from ekslint.kube import chartvalues
+
+        obj = KubeObject("HelmValues", "", root, None, os.path.basename(ctx.path), None)
+        views = chartvalues.values_views(obj, self.platform, list(self.settings.registries))
+        findings: list[Finding] = []
+        for view in views:
+            for rule in self.pod_rules:
+                if rule.check in chartvalues.VALUE_CHECKS:
+                    findings.extend(CHECKS[rule.check](rule, view, ctx) or ())
+        object_view = ObjectView(obj, list(views))
+        for rule in self.object_rules:
+            if rule.check in chartvalues.VALUE_CHECKS:
+                findings.extend(CHECKS[rule.check](rule, object_view, ctx) or ())
+        for finding in findings:
+            chartvalues.keep_the_mapping(finding, views, ctx.chunk)
+        misplaced = next((r for r in self.pod_rules if r.check == "misplaced"), None)
+        common = chartvalues.common_annotation_sites(obj, self.platform)
+        if misplaced and common and chartvalues.templates_put_common_into_pods(chart) is False:
+            for where, key_node in common:
+                findings.append(
+                    ctx.finding(
+                        misplaced,
+                        key_node,
+                        f"{key_node.value} under {where} never reaches the pods: this chart's "
+                        f"templates put {chartvalues.COMMON_ANNOTATIONS} on the objects' own "
+                        f"metadata, not into any pod template; set it under "
+                        f"{chartvalues.POD_ANNOTATIONS}",
+                        obj=obj.ref,
+                    )
+                )
+        return findings
 
     def _object_suppressions(
         self, obj: KubeObject, templates: list[PodTemplate], ctx: Context, result: FileResult

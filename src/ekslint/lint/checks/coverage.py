@@ -49,7 +49,10 @@ def missing_annotation(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Findi
             fix=fix,
         )
         if ctx.source:
-            finding.extra = {"lasting-fix": lasting_fix(key, registry, ctx.source)}
+            finding.extra = {
+                "lasting-fix": lasting_fix(key, registry, ctx.source),
+                "lasting-fix-annotation": f'{key}: "{registry}"',
+            }
         if any(s.role == role and s.placement == "pod" for s in pod.sites):
             yield finding  # the pod's own annotation overrides the cluster-wide default
         else:
