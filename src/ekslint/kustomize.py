@@ -71,6 +71,7 @@ class Outcome:
 def execute(run: Run, out: TextIO, err: TextIO) -> int:
     args = run.options
     folder = args.kustomize
+    assert folder is not None  # Run.execute comes here only with it
     fixing = bool(args.fix or args.diff)
     outcome = Outcome()
     try:

@@ -141,7 +141,7 @@ def _add(found: list[Container], node: ScalarNode, text: str) -> None:
     if not text.strip() or "{{" in text:
         return
     try:
-        found.append(Container(None, "containers", node, parse_image(text), None))
+        found.append(Container(None, node, parse_image(text), None))
     except InvalidImage:
         return
 
@@ -178,7 +178,6 @@ def values_views(obj: KubeObject, platform: Platform, declared: list[str]) -> li
                     where,
                     metadata,
                     parse_registry_list(text, platform.list_syntax),
-                    str(entry_key.value),
                 )
             )
         views.append(ValuesView(template, containers, sites, mapping, declared))
