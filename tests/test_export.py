@@ -50,7 +50,11 @@ def test_eks_config_lists_every_registry_of_a_kind() -> None:
 
 @pytest.mark.parametrize(
     ("platform", "says"),
-    [("aliyun-eci", "eci-profile"), ("huawei-cci", "no cluster-wide pod annotation defaults")],
+    [
+        ("aliyun-eci", "eci-profile"),
+        ("huawei-cci", "no cluster-wide pod annotation defaults"),
+        ("alibaba-acs", "no cluster-wide pod annotation defaults"),
+    ],
 )
 def test_eks_config_for_a_platform_without_global_defaults_says_what_it_has(
     platform: str, says: str
