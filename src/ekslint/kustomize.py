@@ -18,7 +18,7 @@ import os
 import yaml
 
 from ekslint import exitcodes
-from ekslint.fix.fixer import Fixer, unified_diff, write_atomically
+from ekslint.fix.fixer import Fixer, WriteOptions, unified_diff, write_atomically
 from ekslint.fix.overlay import (
     OverlayError,
     add_patch_entry,
@@ -175,7 +175,13 @@ def _fix_sources(
             return (f.rule, ref.kind if ref else None, ref.name if ref else None) in allowed
 
         source.findings = twins + [f for f in source.findings if f not in twins]
-        fixed = Fixer(linter, unsafe=unsafe, write=write, only=only).fix(path, source)
+        options = WriteOptions.for_paths(
+            list(by_source),
+            outside_links=run.options.fix_outside_links,
+            read_only=run.options.fix_read_only,
+        )
+        fixer = Fixer(linter, unsafe=unsafe, write=write, only=only, options=options)
+        fixed = fixer.fix(path, source)
         outcome.fixed.extend(fixed.fixed)
         outcome.diff += fixed.diff
         if fixed.error is not None:

@@ -20,6 +20,7 @@ import tempfile
 from collections.abc import Callable
 
 from ekslint.fix.guard import Guard
+from ekslint.kube.chartvalues import POD_ANNOTATIONS
 from ekslint.lint.engine import FileResult, Linter
 from ekslint.lint.findings import Edit, Finding, InputError, Note
 from ekslint.record import Record
@@ -86,7 +87,10 @@ class Fixer:
         self.write = write
         self.options = options
         platform = linter.platform
-        self.guard = Guard(platform.prefix, frozenset(platform.annotations.values()))
+        keys = frozenset(platform.annotations.values())
+        self.guard = Guard(platform.prefix, keys)
+        # A chart's values file: its podAnnotations are the pods' annotations.
+        self.values_guard = Guard(platform.prefix, keys, frozenset({POD_ANNOTATIONS}))
         self.only = only  # fix only the findings it accepts (all when None)
 
     def fix(self, path: str, result: FileResult) -> FixOutcome:
@@ -183,7 +187,7 @@ class Fixer:
                 # A fix must never break a file: give up on this chunk, keep the original.
                 return original
         if text != original:
-            problem = self.guard.unintended_change(original, text)
+            problem = self._guard(result).unintended_change(original, text)
             if problem is not None:  # each round was sound, their sum is not: keep the original
                 result.notes.append(
                     Note(
@@ -226,11 +230,18 @@ class Fixer:
                 refuse(finding, "it would edit an anchored node that an alias repeats elsewhere")
             else:
                 kept.append(finding)
-        sound = self._sound(text, kept, refuse)
+        sound = self._sound(text, kept, refuse, self._guard(result))
         return sound, apply_edits(text, _edits_of(sound))
 
+    def _guard(self, result: FileResult) -> Guard:
+        return self.values_guard if result.chart is not None else self.guard
+
     def _sound(
-        self, text: str, fixes: list[Finding], refuse: Callable[[Finding, str], None]
+        self,
+        text: str,
+        fixes: list[Finding],
+        refuse: Callable[[Finding, str], None],
+        guard: Guard,
     ) -> list[Finding]:
         """The fixes that, applied together to ``text``, pass the guard. A failing set is
         halved until each culprit stands alone (a few culprits among n fixes cost O(log n)
@@ -238,18 +249,18 @@ class Fixer:
         now, the rest in a later round."""
         if not fixes:
             return []
-        problem = self.guard.unintended_change(text, apply_edits(text, _edits_of(fixes)))
+        problem = guard.unintended_change(text, apply_edits(text, _edits_of(fixes)))
         if problem is None:
             return fixes
         if len(fixes) == 1:
             refuse(fixes[0], f"the fixed document would not mean the same: {problem}")
             return []
         middle = len(fixes) // 2
-        first = self._sound(text, fixes[:middle], refuse)
-        second = self._sound(text, fixes[middle:], refuse)
+        first = self._sound(text, fixes[:middle], refuse, guard)
+        second = self._sound(text, fixes[middle:], refuse, guard)
         both = first + second
         together = apply_edits(text, _edits_of(both))
-        if first and second and self.guard.unintended_change(text, together) is not None:
+        if first and second and guard.unintended_change(text, together) is not None:
             return first
         return both
 

@@ -42,9 +42,17 @@ Scalar = tuple[str, str]
 class Guard:
     """Compares the data of a document chunk before and after fixing."""
 
-    def __init__(self, prefix: str, keys: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        prefix: str,
+        keys: frozenset[str] = frozenset(),
+        sections_anywhere: frozenset[str] = frozenset(),
+    ) -> None:
         self.prefix = prefix
         self.keys = keys  # the platform's annotation keys, whatever their prefix
+        # Keys holding annotations wherever they are, not only in metadata (a chart's values:
+        # podAnnotations).
+        self.sections_anywhere = sections_anywhere
 
     def unintended_change(self, before: str, after: str) -> str | None:
         """None when ``after`` differs from ``before`` only as fixes may; else what differs."""
@@ -143,6 +151,8 @@ class Guard:
                 child = "metadata"
             elif role == "metadata" and name in _SECTIONS:
                 child = name
+            elif name in self.sections_anywhere:
+                child = "annotations"
             stack.append((before, after, where, child))
         return None
 
