@@ -12,7 +12,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
     from typing import TypeVar
 
-    from ekslint.kube.pods import AnnotationSite
+    from ekslint.kube.pods import AnnotationSite, PodView
+    from ekslint.kube.registrylist import RegistryList
 
     T = TypeVar("T")
 
@@ -25,20 +26,73 @@ class SecretInfo(Record):
         self.registries = registries  # auths keys as host[:port]; None when unreadable
 
 
+class PodSummary(Record):
+    """What a SidecarSet's check needs to know of a pod it may be injected into."""
+
+    __slots__ = ("describe", "labels", "namespace", "sites")
+
+    def __init__(
+        self,
+        namespace: str | None,
+        labels: dict[str, str],
+        sites: list[tuple[str, RegistryList]],
+        describe: str,
+    ) -> None:
+        self.namespace = namespace
+        self.labels = labels
+        self.sites = sites  # (role, registries) of the pod's own registry annotations
+        self.describe = describe
+
+    def covers(self, role: str, registry: str) -> bool:
+        from ekslint.kube.registrylist import covers
+
+        return any(r == role and covers(values, registry) for r, values in self.sites)
+
+
 class Inventory(Record):
-    __slots__ = ("global_sites", "secrets", "service_accounts")
+    __slots__ = ("global_sites", "pods", "secrets", "service_accounts")
 
     def __init__(
         self,
         service_accounts: dict[tuple[str | None, str], list[str]] | None = None,
         secrets: dict[tuple[str | None, str], SecretInfo] | None = None,
         global_sites: list[AnnotationSite] | None = None,
+        pods: list[PodSummary] | None = None,
     ) -> None:
         self.service_accounts: dict[tuple[str | None, str], list[str]] = (
             {} if service_accounts is None else service_accounts
         )
         self.secrets: dict[tuple[str | None, str], SecretInfo] = {} if secrets is None else secrets
         self.global_sites: list[AnnotationSite] = [] if global_sites is None else global_sites
+        self.pods: list[PodSummary] = [] if pods is None else pods
+
+    def add_pods(self, pods: list[PodView]) -> None:
+        """Remember the labels and registry annotations of pods a SidecarSet may match."""
+        from ekslint.input.yamlnodes import MappingNode, get, mapping_entries, scalar_text
+
+        for pod in pods:
+            template = pod.template
+            if template.injected:
+                continue
+            labels: dict[str, str] = {}
+            for _, metadata in reversed(template.metadata_sources):
+                mapping = get(metadata, "labels")
+                if isinstance(mapping, MappingNode):
+                    for key, (_, value) in mapping_entries(mapping).items():
+                        labels[key] = scalar_text(value) or ""
+            sites: list[tuple[str, RegistryList]] = [
+                (s.role, s.values) for s in pod.sites if s.placement == "pod"
+            ]
+            self.pods.append(
+                PodSummary(
+                    pod.obj.namespace,
+                    labels,
+                    sites,
+                    f"{template.describe} of {pod.obj.ref.describe()}"
+                    if template.describe == template.where
+                    else template.describe,
+                )
+            )
 
     def account_pull_secrets(self, namespace: str | None, name: str) -> list[str] | None:
         return _lookup(self.service_accounts, namespace, name)

@@ -12,6 +12,10 @@ from ekslint.kube.inventory import Inventory
 from ekslint.lint.findings import Finding
 from ekslint.record import Record
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
+    from ekslint.kube.carriers import Selector
+
 _shared: dict[tuple[str, ...], tuple[str, ...]] = {}
 DOCKER_SECRET_TYPES = ("kubernetes.io/dockerconfigjson", "kubernetes.io/dockercfg")
 
@@ -28,6 +32,70 @@ class UnlessGlobal(Record):
 
     def __call__(self, inventory: Inventory) -> list[Finding]:
         return [] if inventory.globally_covered(self.role, self.registry) else [self.finding]
+
+
+class UnlessInjectedPodsCover(Record):
+    """A SidecarSet's image: report (through ``then``) unless the inputs hold pods its selector
+    matches and every one of them lists the registry in its own annotation."""
+
+    __slots__ = (
+        "message",
+        "namespace",
+        "registry",
+        "role",
+        "selector",
+        "target_namespace",
+        "then",
+    )
+
+    def __init__(
+        self,
+        then: UnlessGlobal,
+        role: str,
+        registry: str,
+        namespace: str | None,
+        selector: Selector | None,
+        target_namespace: str | None,
+    ) -> None:
+        self.then = then
+        self.role = role
+        self.registry = registry
+        self.namespace = namespace
+        self.selector = selector
+        self.target_namespace = target_namespace  # spec.namespace: only pods there
+        self.message = then.finding.message
+
+    def __call__(self, inventory: Inventory) -> list[Finding]:
+        selector = self.selector
+        matched = (
+            [
+                pod
+                for pod in inventory.pods
+                if selector.matches(pod.labels)
+                and (
+                    self.target_namespace is None or pod.namespace in (None, self.target_namespace)
+                )
+            ]
+            if selector is not None
+            else []
+        )
+        if matched and all(pod.covers(self.role, self.registry) for pod in matched):
+            return []
+        found = self.then(inventory)
+        if not found:
+            return []
+        finding = found[0]
+        lacking = [pod.describe for pod in matched if not pod.covers(self.role, self.registry)]
+        if lacking:
+            shown = ", ".join(lacking[:3]) + (
+                f" and {len(lacking) - 3} more" if len(lacking) > 3 else ""
+            )
+            extra = f"; matched in the inputs without it: {shown}"
+        else:
+            extra = "; no pod in the inputs matches its spec.selector"
+        head, sep, tail = self.message.partition("; Kruise copies")
+        finding.message = head + extra + sep + tail
+        return [finding]
 
 
 class UnlessDeclaredGlobally(Record):

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ekslint.fix.annotations import add_registries, remove_annotation, set_value
+from ekslint.kube.carriers import get_text, selector_of
 from ekslint.kube.images import split_host_port
 from ekslint.kube.pods import AnnotationSite, PodView
 from ekslint.kube.registries import Kind
 from ekslint.kube.registrylist import covers
 from ekslint.lint.checks import check
 from ekslint.lint.context import Context
-from ekslint.lint.deferred import UnlessDeclaredGlobally, UnlessGlobal
+from ekslint.lint.deferred import UnlessDeclaredGlobally, UnlessGlobal, UnlessInjectedPodsCover
 from ekslint.lint.findings import Finding
 from ekslint.lint.rulepack import Rule
 
@@ -38,23 +39,46 @@ def missing_annotation(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Findi
         registry = container.image.registry
         if ctx.settings.protocol_of(registry) != protocol or _listed_anywhere(pod, registry, role):
             continue
-        fix = ctx.fix(rule, f"add {registry} to {key}", *add_registries(ctx, pod, role, [registry]))
+        edits = add_registries(ctx, pod, role, [registry])
+        fix = ctx.fix(rule, f"add {registry} to {key}", *edits) if edits else None
+        template = pod.template
         finding = ctx.finding(
             rule,
             container.image_node,
             f"image {container.image_node.value!r} comes from {registry}, declared {protocol}, "
-            f"but {pod.template.where} has no {key} listing {registry!r}",
+            f"but {template.describe} has no {key} listing {registry!r}"
+            + (f" ({template.annotations_path})" if template.describe != template.where else "")
+            + (injection_hint(ctx) if template.injected else ""),
             obj=pod.obj.ref,
             container=container.name,
             fix=fix,
         )
         if ctx.source:
             finding.extra = {"lasting-fix": lasting_fix(key, registry, ctx.source)}
-        if any(s.role == role and s.placement == "pod" for s in pod.sites):
+        if template.injected:
+            ctx.deferred.append(
+                UnlessInjectedPodsCover(
+                    UnlessGlobal(finding, role, registry),
+                    role,
+                    registry,
+                    pod.obj.namespace,
+                    selector_of(template.selector),
+                    get_text(pod.obj.node, "spec", "namespace"),
+                )
+            )
+        elif any(s.role == role and s.placement == "pod" for s in pod.sites):
             yield finding  # the pod's own annotation overrides the cluster-wide default
         else:
             ctx.deferred.append(UnlessGlobal(finding, role, registry))
     yield from ()
+
+
+def injection_hint(ctx: Context) -> str:
+    return (
+        "; Kruise copies spec.patchPodMetadata annotations to the pods only for keys allowed by "
+        "SidecarSet_PatchPodMetadata_WhiteList in the ConfigMap kruise-system/"
+        "kruise-configuration (or with the feature gate SidecarSetPatchPodMetadataDefaultsAllowed)"
+    )
 
 
 def lasting_fix(key: str, registry: str, template: str) -> str:
@@ -103,8 +127,8 @@ def _pod_sites(pod: PodView) -> list[AnnotationSite]:
 
 @check("missing_port")
 def missing_port(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
-    used = pod.registries_used()
     for site in _pod_sites(pod):
+        used = pod.registries_for(site)
         replacements: dict[str, str] = {}
         problems: list[str] = []
         listed = set(site.values.registries)
@@ -144,11 +168,11 @@ def missing_port(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
 
 @check("unused_entry")
 def unused_entry(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
-    used = set(pod.registries_used())
-    used_hosts = {split_host_port(r)[0] for r in used}
     for site in _pod_sites(pod):
         if site.values.is_all:
             continue
+        used = set(pod.registries_for(site))
+        used_hosts = {split_host_port(r)[0] for r in used}
         unused = [
             r
             for r in site.values.registries
