@@ -251,7 +251,9 @@ def _pod(
     others: list[tuple[str, MappingNode]] = []
     own = obj.metadata
     if own is not None and id(own) not in metadata_ids:
-        others.append(("the workload's metadata", own))
+        others.append(
+            ("the workload's metadata" if carrier.core else f"the {obj.kind}'s own metadata", own)
+        )
     for where, found in every(spot.other_metadata):
         if isinstance(found, MappingNode):
             others.append((where, found))
@@ -286,7 +288,7 @@ def _describe(obj: KubeObject, role: str | None, spot: PodSpot) -> str:
     generated = get_text(obj.metadata, "generateName")
     name = obj.name or (f"{generated}*" if generated else "<unnamed>")
     if spot.injected:
-        return f"the pods {obj.kind} {name} is injected into"
+        return f"each pod {obj.kind} {name} is injected into"
     if role == "image-cache":
         return f"{obj.kind} {name}"
     return f"the {role + ' ' if role else ''}pod of {obj.kind} {name}"
@@ -519,3 +521,16 @@ class Selector(Record):
             if operator == "DoesNotExist" and present:
                 return False
         return bool(self.labels or self.expressions)
+
+
+def pod_labels(template: PodTemplate) -> dict[str, str]:
+    """The labels a pod gets, from its metadata sources (higher precedence wins)."""
+    from ekslint.input.yamlnodes import mapping_entries, scalar_text
+
+    labels: dict[str, str] = {}
+    for _, metadata in reversed(template.metadata_sources):
+        mapping = get(metadata, "labels")
+        if isinstance(mapping, MappingNode):
+            for key, (_, value) in mapping_entries(mapping).items():
+                labels[key] = scalar_text(value) or ""
+    return labels

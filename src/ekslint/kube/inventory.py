@@ -12,6 +12,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
     from typing import TypeVar
 
+    from ekslint.kube.carriers import Selector
     from ekslint.kube.pods import AnnotationSite, PodView
     from ekslint.kube.registrylist import RegistryList
 
@@ -50,7 +51,7 @@ class PodSummary(Record):
 
 
 class Inventory(Record):
-    __slots__ = ("global_sites", "pods", "secrets", "service_accounts")
+    __slots__ = ("global_sites", "pods", "secrets", "service_accounts", "sidecars")
 
     def __init__(
         self,
@@ -65,34 +66,37 @@ class Inventory(Record):
         self.secrets: dict[tuple[str | None, str], SecretInfo] = {} if secrets is None else secrets
         self.global_sites: list[AnnotationSite] = [] if global_sites is None else global_sites
         self.pods: list[PodSummary] = [] if pods is None else pods
+        # (selector, spec.namespace, registries) of each SidecarSet's injected containers
+        self.sidecars: list[tuple[Selector, str | None, list[str]]] = []
 
     def add_pods(self, pods: list[PodView]) -> None:
-        """Remember the labels and registry annotations of pods a SidecarSet may match."""
-        from ekslint.input.yamlnodes import MappingNode, get, mapping_entries, scalar_text
+        """Remember what a SidecarSet's checks need: the labels and registry annotations of
+        pods it may be injected into, and the registries SidecarSets inject."""
+        from ekslint.kube.carriers import get_text, pod_labels, selector_of
 
         for pod in pods:
             template = pod.template
             if template.injected:
+                selector = selector_of(template.selector)
+                if selector is not None:
+                    target = get_text(pod.obj.node, "spec", "namespace")
+                    self.sidecars.append((selector, target, pod.registries_used()))
                 continue
-            labels: dict[str, str] = {}
-            for _, metadata in reversed(template.metadata_sources):
-                mapping = get(metadata, "labels")
-                if isinstance(mapping, MappingNode):
-                    for key, (_, value) in mapping_entries(mapping).items():
-                        labels[key] = scalar_text(value) or ""
             sites: list[tuple[str, RegistryList]] = [
                 (s.role, s.values) for s in pod.sites if s.placement == "pod"
             ]
-            self.pods.append(
-                PodSummary(
-                    pod.obj.namespace,
-                    labels,
-                    sites,
-                    f"{template.describe} of {pod.obj.ref.describe()}"
-                    if template.describe == template.where
-                    else template.describe,
-                )
-            )
+            describe = template.describe
+            if describe == template.where:
+                describe = f"{describe} of {pod.obj.ref.describe()}"
+            self.pods.append(PodSummary(pod.obj.namespace, pod_labels(template), sites, describe))
+
+    def injected_registries(self, namespace: str | None, labels: dict[str, str]) -> set[str]:
+        """Registries of the sidecars that SidecarSets in the inputs inject into such a pod."""
+        found: set[str] = set()
+        for selector, target, registries in self.sidecars:
+            if selector.matches(labels) and (target is None or namespace in (None, target)):
+                found.update(registries)
+        return found
 
     def account_pull_secrets(self, namespace: str | None, name: str) -> list[str] | None:
         return _lookup(self.service_accounts, namespace, name)

@@ -98,6 +98,27 @@ class UnlessInjectedPodsCover(Record):
         return [finding]
 
 
+class UnlessSidecarUses(Record):
+    """EKS008: report unless SidecarSets in the inputs inject into the pod containers that use
+    every registry the annotation lists in vain."""
+
+    __slots__ = ("finding", "labels", "namespace", "unused")
+
+    def __init__(
+        self, finding: Finding, namespace: str | None, labels: dict[str, str], unused: list[str]
+    ) -> None:
+        self.finding = finding
+        self.namespace = namespace
+        self.labels = labels
+        self.unused = unused
+
+    def __call__(self, inventory: Inventory) -> list[Finding]:
+        if not inventory.sidecars:
+            return [self.finding]
+        injected = inventory.injected_registries(self.namespace, self.labels)
+        return [] if all(r in injected for r in self.unused) else [self.finding]
+
+
 class UnlessDeclaredGlobally(Record):
     """EKS012: report unless eks-config lists the registry in an annotation the pod does not
     override with its own."""

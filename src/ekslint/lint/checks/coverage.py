@@ -5,14 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ekslint.fix.annotations import add_registries, remove_annotation, set_value
-from ekslint.kube.carriers import get_text, selector_of
+from ekslint.kube.carriers import get_text, pod_labels, selector_of
 from ekslint.kube.images import split_host_port
 from ekslint.kube.pods import AnnotationSite, PodView
 from ekslint.kube.registries import Kind
 from ekslint.kube.registrylist import covers
 from ekslint.lint.checks import check
 from ekslint.lint.context import Context
-from ekslint.lint.deferred import UnlessDeclaredGlobally, UnlessGlobal, UnlessInjectedPodsCover
+from ekslint.lint.deferred import (
+    UnlessDeclaredGlobally,
+    UnlessGlobal,
+    UnlessInjectedPodsCover,
+    UnlessSidecarUses,
+)
 from ekslint.lint.findings import Finding
 from ekslint.lint.rulepack import Rule
 
@@ -185,10 +190,14 @@ def unused_entry(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
         keep = [r for r in site.values.registries if r not in unused]
         value = site.values.rewritten(keep)
         edit = set_value(ctx, site, value) if keep else remove_annotation(ctx, site)
-        yield ctx.finding(
+        finding = ctx.finding(
             rule,
             site.value_node,
             f"{site.key} lists {', '.join(unused)}, which no container of this pod uses",
             obj=pod.obj.ref,
             fix=ctx.fix(rule, f"remove {', '.join(unused)}", edit),
         )
+        # A sidecar a SidecarSet injects may be the one that uses it.
+        labels = pod_labels(pod.template)
+        ctx.deferred.append(UnlessSidecarUses(finding, pod.obj.namespace, labels, unused))
+    yield from ()

@@ -24,6 +24,7 @@ from ekslint.input.yamlnodes import (
 from ekslint.kube.objects import KubeObject
 from ekslint.kube.pods import AnnotationSite, PodView
 from ekslint.lint.checks import check
+from ekslint.lint.checks.coverage import injection_hint
 from ekslint.lint.context import Context
 from ekslint.lint.findings import Edit, Finding
 from ekslint.lint.rulepack import Rule
@@ -74,7 +75,8 @@ def misplaced(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
             rule,
             site.key_node,
             f"{site.key} on {where} has no effect: registry annotations belong in the pod "
-            f"template ({pod.template.annotations_path})",
+            f"template ({pod.template.annotations_path})"
+            + (injection_hint(ctx) if pod.template.injected else ""),
             obj=pod.obj.ref,
             fix=fix,
         )
