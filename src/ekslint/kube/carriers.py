@@ -495,6 +495,8 @@ def selector_of(node: Node | None) -> Selector | None:
             if key is None or operator not in ("In", "NotIn", "Exists", "DoesNotExist"):
                 return None
             expressions.append((key, operator, texts))
+    if not labels and not expressions:
+        return None  # `{}`: every pod, including ones the inputs do not show
     return Selector(labels, expressions)
 
 
@@ -520,7 +522,7 @@ class Selector(Record):
                 return False
             if operator == "DoesNotExist" and present:
                 return False
-        return bool(self.labels or self.expressions)
+        return True
 
 
 def pod_labels(template: PodTemplate) -> dict[str, str]:

@@ -14,7 +14,6 @@ if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
 
     from ekslint.kube.carriers import Selector
     from ekslint.kube.pods import AnnotationSite, PodView
-    from ekslint.kube.registrylist import RegistryList
 
     T = TypeVar("T")
 
@@ -28,30 +27,34 @@ class SecretInfo(Record):
 
 
 class PodSummary(Record):
-    """What a SidecarSet's check needs to know of a pod it may be injected into."""
+    """What a SidecarSet's check needs to know of a pod it may be injected into, kept small:
+    every pod of the inputs may be one."""
 
-    __slots__ = ("describe", "labels", "namespace", "sites")
+    __slots__ = ("covered", "describe", "labels", "namespace")
 
     def __init__(
         self,
         namespace: str | None,
         labels: dict[str, str],
-        sites: list[tuple[str, RegistryList]],
+        covered: tuple[tuple[str, bool, frozenset[str]], ...],
         describe: str,
     ) -> None:
         self.namespace = namespace
         self.labels = labels
-        self.sites = sites  # (role, registries) of the pod's own registry annotations
+        self.covered = covered  # (role, lists `all`, registries) of its own annotations
         self.describe = describe
 
     def covers(self, role: str, registry: str) -> bool:
-        from ekslint.kube.registrylist import covers
+        return any(r == role and (every or registry in listed) for r, every, listed in self.covered)
 
-        return any(r == role and covers(values, registry) for r, values in self.sites)
+
+# Labelled pods remembered for SidecarSets to match: plenty for a project, and bounded for a
+# large rendered stream (beyond it a SidecarSet counts only its own patchPodMetadata).
+MAX_POD_SUMMARIES = 5_000
 
 
 class Inventory(Record):
-    __slots__ = ("global_sites", "pods", "secrets", "service_accounts", "sidecars")
+    __slots__ = ("global_sites", "pods", "pods_dropped", "secrets", "service_accounts", "sidecars")
 
     def __init__(
         self,
@@ -68,6 +71,7 @@ class Inventory(Record):
         self.pods: list[PodSummary] = [] if pods is None else pods
         # (selector, spec.namespace, registries) of each SidecarSet's injected containers
         self.sidecars: list[tuple[Selector, str | None, list[str]]] = []
+        self.pods_dropped = False  # more pods than MAX_POD_SUMMARIES: some were not kept
 
     def add_pods(self, pods: list[PodView]) -> None:
         """Remember what a SidecarSet's checks need: the labels and registry annotations of
@@ -82,13 +86,28 @@ class Inventory(Record):
                     target = get_text(pod.obj.node, "spec", "namespace")
                     self.sidecars.append((selector, target, pod.registries_used()))
                 continue
-            sites: list[tuple[str, RegistryList]] = [
-                (s.role, s.values) for s in pod.sites if s.placement == "pod"
-            ]
+            labels = pod_labels(template)
+            if not labels:
+                continue  # no selector Kruise accepts matches a pod without labels
+            if len(self.pods) >= MAX_POD_SUMMARIES:
+                self.pods_dropped = True
+                continue
+            covered = tuple(
+                (s.role, s.values.is_all, frozenset(s.values.registries))
+                for s in pod.sites
+                if s.placement == "pod"
+            )
             describe = template.describe
             if describe == template.where:
                 describe = f"{describe} of {pod.obj.ref.describe()}"
-            self.pods.append(PodSummary(pod.obj.namespace, pod_labels(template), sites, describe))
+            self.pods.append(PodSummary(pod.obj.namespace, labels, covered, describe))
+
+    def merge_pods(self, other: Inventory) -> None:
+        """Take a worker's pod summaries, within the same bound."""
+        room = max(0, MAX_POD_SUMMARIES - len(self.pods))
+        self.pods.extend(other.pods[:room])
+        self.pods_dropped |= other.pods_dropped or len(other.pods) > room
+        self.sidecars.extend(other.sidecars)
 
     def injected_registries(self, namespace: str | None, labels: dict[str, str]) -> set[str]:
         """Registries of the sidecars that SidecarSets in the inputs inject into such a pod."""

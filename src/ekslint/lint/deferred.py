@@ -79,7 +79,8 @@ class UnlessInjectedPodsCover(Record):
             if selector is not None
             else []
         )
-        if matched and all(pod.covers(self.role, self.registry) for pod in matched):
+        complete = not inventory.pods_dropped
+        if matched and complete and all(pod.covers(self.role, self.registry) for pod in matched):
             return []
         found = self.then(inventory)
         if not found:
@@ -91,8 +92,10 @@ class UnlessInjectedPodsCover(Record):
                 f" and {len(lacking) - 3} more" if len(lacking) > 3 else ""
             )
             extra = f"; matched in the inputs without it: {shown}"
-        else:
+        elif complete:
             extra = "; no pod in the inputs matches its spec.selector"
+        else:
+            extra = "; too many pods in the inputs to match them all"
         head, sep, tail = self.message.partition("; Kruise copies")
         finding.message = head + extra + sep + tail
         return [finding]
