@@ -55,6 +55,17 @@ def test_success_is_clean(folder: Path) -> None:
 
 
 @pytest.mark.parametrize("folder", CARRIERS, ids=lambda p: p.name)
+def test_crlf_keeps_positions_and_line_ends(folder: Path, tmp_path: Path) -> None:
+    text = (folder / "failure.yaml").read_text(encoding="utf-8")
+    crlf = tmp_path / "failure.yaml"
+    crlf.write_bytes(text.replace("\n", "\r\n").encode("utf-8"))
+    assert _lint(crlf, *_args(folder)).positions() == _expected(folder)
+    run([str(crlf), "--fix", "--isolated", *_args(folder)])
+    golden = (folder / "failure.fixed.yaml").read_text(encoding="utf-8")
+    assert crlf.read_bytes() == golden.replace("\n", "\r\n").encode("utf-8")
+
+
+@pytest.mark.parametrize("folder", CARRIERS, ids=lambda p: p.name)
 def test_fix_matches_golden(folder: Path, tmp_path: Path) -> None:
     target = tmp_path / "failure.yaml"
     shutil.copy(folder / "failure.yaml", target)
@@ -199,6 +210,17 @@ def test_unread_images_get_a_note_with_a_position(tmp_path: Path) -> None:
     assert f"{tmp_path / 'm.yaml'}:6:10" in notes[0]["message"]
     assert "kind RabbitmqCluster in group rabbitmq.com" in notes[0]["message"]
     assert "rules/workloads.yaml" in notes[0]["message"]
+
+
+def test_images_beside_a_found_pod_template_get_a_note(tmp_path: Path) -> None:
+    """The generic search finds the pod template; the image outside it is still named."""
+    text = (
+        "apiVersion: example.com/v1\nkind: Agent\nmetadata: {name: a}\nspec:\n"
+        "  template:\n    spec: {containers: [{name: c, image: 'nginx:1'}]}\n"
+        "  updater:\n    image: 10.0.0.7:5000/updater:1\n"
+    )
+    result = _lint(_write(tmp_path, text), *HTTP)
+    assert [(n["line"], n["column"]) for n in result.json["notes"]] == [(8, 12)]
 
 
 def test_no_note_for_objects_without_pods(tmp_path: Path) -> None:
