@@ -434,6 +434,8 @@ def first_image_outside(obj: KubeObject, templates: list[PodTemplate]) -> Node |
             for key_node, value in node.value:
                 key = key_node.value if isinstance(key_node, ScalarNode) else None
                 found: Node | None = None
+                if id(value) in covered:
+                    continue
                 if key == "image" and _is_image_text(value):
                     found = value
                 elif (

@@ -296,7 +296,8 @@ class Linter:
             )
             return
         templates = list(pod_templates(obj))
-        if carrier_of(obj) is None and not holds_no_pods(obj):
+        carrier = carrier_of(obj)
+        if (carrier is None and not holds_no_pods(obj)) or (carrier and not carrier.core):
             self._note_unread_images(obj, templates, ctx, result)
         self._object_suppressions(obj, templates, ctx, result)
         if is_global_defaults(obj, self.platform):
@@ -348,13 +349,17 @@ class Linter:
         mark = node.start_mark
         line, column = ctx.first_line + mark.line + 1, mark.column + 1
         group = api_group(obj.api_version) or "core"
+        why = (
+            f"its carrier for kind {obj.kind} in group {group} does not read them; extend it"
+            if carrier_of(obj) is not None
+            else f"it knows no pod carrier for kind {obj.kind} in group {group}; add one"
+        )
         result.notes.append(
             Note(
                 result.path,
                 f"line {line}: {obj.ref.describe()} ({obj.api_version}) names images "
-                f"(first at {result.path}:{line}:{column}) that ekslint does not check: it "
-                f"knows no pod carrier for kind {obj.kind} in group {group}; add one to "
-                "carriers in rules/workloads.yaml (README: Pods in custom resources)",
+                f"(first at {result.path}:{line}:{column}) that ekslint does not check: "
+                f"{why} to carriers in rules/workloads.yaml (README: Pods in custom resources)",
                 line,
                 column,
             )
