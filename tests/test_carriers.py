@@ -262,3 +262,21 @@ def test_namespaced_image_cache_pull_secret(tmp_path: Path) -> None:
     assert [(r, line, col) for r, line, col in result.positions() if r == "ECI010"] == [
         ("ECI010", 6, 22)
     ]
+
+
+def test_pods_beyond_the_bound_make_the_sidecarset_check_conservative(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pod summaries are bounded; past the bound a matched pod may be missing, so only the
+    SidecarSet's own patchPodMetadata can settle its images."""
+    from ekslint.kube import inventory
+
+    monkeypatch.setattr(inventory, "MAX_POD_SUMMARIES", 1)
+    text = (FIXTURES / "carriers" / "kruise-sidecarset" / "success.yaml").read_text()
+    text += (
+        "---\napiVersion: v1\nkind: Pod\nmetadata: {name: p, labels: {x: y}}\n"
+        "spec: {containers: [{name: c, image: 'nginx:1'}]}\n"
+    )
+    result = _lint(_write(tmp_path, text), *HTTP)
+    assert [(r, line) for r, line, _ in result.positions()] == [("EKS001", 12)]
+    assert "too many pods in the inputs" in result.json["findings"][0]["message"]

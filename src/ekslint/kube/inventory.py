@@ -50,7 +50,7 @@ class PodSummary(Record):
 
 # Labelled pods remembered for SidecarSets to match: plenty for a project, and bounded for a
 # large rendered stream (beyond it a SidecarSet counts only its own patchPodMetadata).
-MAX_POD_SUMMARIES = 5_000
+MAX_POD_SUMMARIES = 2_000
 
 
 class Inventory(Record):
