@@ -270,7 +270,8 @@ def _pod(
     ]
     template = PodTemplate(obj, node, node, tuple(label.split(".")) if label else ())
     template.other_metadata = others
-    template.where = label or "the object"
+    if label or not carrier.core:
+        template.where = label or f"the {obj.kind}"
     template.describe = template.where if carrier.core else _describe(obj, role, spot)
     template.image_sources = sources
     template.metadata_sources = metadata
