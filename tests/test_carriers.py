@@ -280,3 +280,40 @@ def test_pods_beyond_the_bound_make_the_sidecarset_check_conservative(
     result = _lint(_write(tmp_path, text), *HTTP)
     assert [(r, line) for r, line, _ in result.positions()] == [("EKS001", 12)]
     assert "too many pods in the inputs" in result.json["findings"][0]["message"]
+
+
+SPARK = (
+    "apiVersion: sparkoperator.k8s.io/v1beta2\nkind: SparkApplication\nmetadata: {name: s}\n"
+    "spec:\n  image: a:1\n  driver:\n    cores: 1\n"
+)
+FLINK = (
+    "apiVersion: flink.apache.org/v1beta1\nkind: FlinkDeployment\nmetadata: {name: f}\n"
+    "spec:\n  image: a:1\n"
+)
+KEY = "eks.tke.cloud.tencent.com/registry-http-endpoint"
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "allowed"),
+    [
+        (SPARK, SPARK + f"    annotations: {{{KEY}: h:1}}\n", True),
+        (SPARK, SPARK + "    annotations: {other: x}\n", False),
+        (SPARK, SPARK.replace("cores: 1", "cores: 2"), False),
+        (
+            FLINK,
+            FLINK + f"  podTemplate:\n    metadata:\n      annotations: {{{KEY}: h:1}}\n",
+            True,
+        ),
+        (FLINK, FLINK + "  podTemplate:\n    spec: {hostNetwork: true}\n", False),
+    ],
+    ids=["spark-annotation", "spark-other-annotation", "spark-spec", "flink-new", "flink-spec"],
+)
+def test_fix_guard_knows_where_carriers_keep_pod_metadata(
+    before: str, after: str, allowed: bool
+) -> None:
+    """Fixes may write a carrier's pod metadata where it lives, and nothing else there."""
+    from ekslint.fix.guard import Guard
+    from ekslint.kube.carriers import pod_metadata_paths
+
+    guard = Guard("eks.tke.cloud.tencent.com/", frozenset(), pod_metadata_paths)
+    assert (guard.unintended_change(before, after) is None) == allowed

@@ -20,6 +20,7 @@ import tempfile
 from collections.abc import Callable
 
 from ekslint.fix.guard import Guard
+from ekslint.kube.carriers import pod_metadata_paths
 from ekslint.lint.engine import FileResult, Linter
 from ekslint.lint.findings import Edit, Finding, InputError, Note
 from ekslint.record import Record
@@ -85,7 +86,9 @@ class Fixer:
         self.write = write
         self.options = options
         platform = linter.platform
-        self.guard = Guard(platform.prefix, frozenset(platform.annotations.values()))
+        self.guard = Guard(
+            platform.prefix, frozenset(platform.annotations.values()), pod_metadata_paths
+        )
 
     def fix(self, path: str, result: FileResult) -> FixOutcome:
         outcome = FixOutcome()

@@ -340,7 +340,8 @@ def _place_writes(
     template.template = current
     template.write_chain = tuple(chain)
     template.write_in_list = in_list
-    template.annotations_path = ".".join(p for p in (where, *chain, "annotations") if p)
+    steps = [*chain[:-1], f"{chain[-1]}[0]"] if in_list else chain
+    template.annotations_path = ".".join(p for p in (where, *steps, "annotations") if p)
     template.writable = True
 
 
@@ -539,3 +540,24 @@ def pod_labels(template: PodTemplate) -> dict[str, str]:
             for key, (_, value) in mapping_entries(mapping).items():
                 labels[key] = scalar_text(value) or ""
     return labels
+
+
+def pod_metadata_paths(root: Node) -> list[str]:
+    """Where the objects of a document keep pod metadata that fixes may write, as dotted paths:
+    what the fix guard compares as ``metadata`` (see ``fix/guard.py``)."""
+    from ekslint.kube.objects import iter_objects
+    from ekslint.lint.findings import NodeProblem
+
+    paths: list[str] = []
+    try:
+        for obj in iter_objects(root):
+            carrier = carrier_of(obj)
+            if carrier is None or carrier.core:
+                continue
+            for template in pod_templates(obj):
+                paths.extend(where for where, _ in template.metadata_sources)
+                if template.writable:
+                    paths.append(template.annotations_path.removesuffix("annotations").rstrip("."))
+    except (NodeProblem, RecursionError):
+        return []  # unreadable here means unreadable for the linter too: nothing is fixed
+    return [p for p in paths if p]
