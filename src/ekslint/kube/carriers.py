@@ -340,8 +340,8 @@ def _place_writes(
     template.template = current
     template.write_chain = tuple(chain)
     template.write_in_list = in_list
-    steps = [*chain[:-1], f"{chain[-1]}[0]"] if in_list else chain
-    template.annotations_path = ".".join(p for p in (where, *steps, "annotations") if p)
+    keys = [*chain[:-1], f"{chain[-1]}[0]"] if in_list else chain
+    template.annotations_path = ".".join(p for p in (where, *keys, "annotations") if p)
     template.writable = True
 
 
