@@ -31,6 +31,8 @@ def add_registries(
     (``  # ...``) goes at the end of the line of a newly inserted annotation."""
     key = ctx.platform.annotations[role]
     existing = pod_site(pod, role)
+    if existing is None and not pod.template.writable:
+        return []  # nowhere ekslint can write for this carrier
     if existing is not None:
         names = existing.values.registries + [
             r for r in registries if r not in existing.values.registries
@@ -92,7 +94,8 @@ def insert_annotation(ctx: Context, pod: PodView, key: str, value: str, comment:
                 return replace_empty_with_block(
                     chunk, annotations, key_node, [(key, [quoted])], default_step=step
                 )
-        metadata_key = _key_of(template, "metadata")
+        chain = pod.template.write_chain
+        metadata_key = _key_of(template, chain[-1]) if chain else None
         return set_key(
             chunk,
             metadata,
@@ -101,8 +104,25 @@ def insert_annotation(ctx: Context, pod: PodView, key: str, value: str, comment:
             parent_key=metadata_key,
             default_step=step,
         )
+    chain = pod.template.write_chain
+    if len(chain) > 1 or pod.template.write_in_list:
+        # The metadata and the mappings (or list) above it do not exist yet: write them all.
+        depth = 1
+        nested: list[str] = []
+        for name in chain[1:]:
+            nested.append(f"{'  ' * depth}{name}:")
+            depth += 1
+        if pod.template.write_in_list:
+            nested.append(f"{'  ' * depth}- annotations:")
+            depth += 2
+        else:
+            nested.append(f"{'  ' * depth}annotations:")
+            depth += 1
+        nested.append(f"{'  ' * depth}{key}: {quoted}")
+        return set_key(chunk, template, chain[0], nested, default_step=step)
+    name = chain[0]
     lines = ["  annotations:", f"    {key}: {quoted}"]
-    entry = lookup(template, "metadata")
+    entry = lookup(template, name)
     if entry is not None and is_null(entry[1]) and template.flow_style:
         return _fill_null(chunk, entry[0], entry[1], {"annotations": {key: value}}, quoted)
     if entry is not None and is_null(entry[1]):  # `metadata:` with nothing in it
@@ -110,7 +130,7 @@ def insert_annotation(ctx: Context, pod: PodView, key: str, value: str, comment:
             chunk, entry[1], entry[0], [("annotations", [f"  {key}: {quoted}"])], default_step=step
         )
     spec_key = _key_of(template, "spec")
-    if spec_key is not None and not template.flow_style:
+    if name == "metadata" and spec_key is not None and not template.flow_style:
         # A new `metadata` reads best before `spec`, where people put it, and before the
         # comment lines that introduce `spec`.
         column = spec_key.start_mark.column
@@ -126,7 +146,7 @@ def insert_annotation(ctx: Context, pod: PodView, key: str, value: str, comment:
             return insert_lines(
                 chunk, at, render_entry("metadata", lines, column, step, chunk.newline)
             )
-    return set_key(chunk, template, "metadata", lines, default_step=step)
+    return set_key(chunk, template, name, lines, default_step=step)
 
 
 def _fill_null(

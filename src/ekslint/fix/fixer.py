@@ -20,6 +20,7 @@ import tempfile
 from collections.abc import Callable
 
 from ekslint.fix.guard import Guard
+from ekslint.kube.carriers import pod_metadata_paths
 from ekslint.kube.chartvalues import POD_ANNOTATIONS
 from ekslint.lint.engine import FileResult, Linter
 from ekslint.lint.findings import Edit, Finding, InputError, Note
@@ -88,7 +89,7 @@ class Fixer:
         self.options = options
         platform = linter.platform
         keys = frozenset(platform.annotations.values())
-        self.guard = Guard(platform.prefix, keys)
+        self.guard = Guard(platform.prefix, keys, pod_metadata=pod_metadata_paths)
         # A chart's values file: its podAnnotations are the pods' annotations.
         self.values_guard = Guard(platform.prefix, keys, frozenset({POD_ANNOTATIONS}))
         self.only = only  # fix only the findings it accepts (all when None)

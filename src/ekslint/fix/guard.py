@@ -9,7 +9,11 @@ be equal but for what fixes are there to change:
   (``true`` -> ``"true"``, ``key:`` -> ``""``);
 - ``imagePullSecrets`` may appear where there was none (absent, null or ``[]``);
 - an empty or null ``metadata``, ``annotations`` or ``labels`` counts as absent (fixes create
-  them to hold an annotation, and remove them when a move leaves them empty).
+  them to hold an annotation, and remove them when a move leaves them empty);
+- pod metadata of custom resources counts as ``metadata`` wherever its carrier keeps it
+  (``spec.driver`` of a SparkApplication, ``spec.patchPodMetadata[0]`` of a SidecarSet), and the
+  mappings or list a fix creates on the way to it (``spec.podTemplate`` of a FlinkDeployment)
+  count as absent while they hold nothing else.
 
 On top of the data: the same number of documents, no duplicate key the original did not have
 (PyYAML keeps the last of two silently; kubectl rejects them), and a JSON document stays JSON.
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import yaml
@@ -47,12 +52,17 @@ class Guard:
         prefix: str,
         keys: frozenset[str] = frozenset(),
         sections_anywhere: frozenset[str] = frozenset(),
+        pod_metadata: Callable[[Node], Iterable[str]] | None = None,
     ) -> None:
         self.prefix = prefix
         self.keys = keys  # the platform's annotation keys, whatever their prefix
         # Keys holding annotations wherever they are, not only in metadata (a chart's values:
         # podAnnotations).
         self.sections_anywhere = sections_anywhere
+        # Paths (``spec.driver``) of a document's pod metadata that is not at ``*.metadata``.
+        self.pod_metadata = pod_metadata
+        self._paths: frozenset[str] = frozenset()
+        self._chains: frozenset[str] = frozenset()
 
     def unintended_change(self, before: str, after: str) -> str | None:
         """None when ``after`` differs from ``before`` only as fixes may; else what differs."""
@@ -72,10 +82,31 @@ class Guard:
         if added:
             return f"duplicate key {next(iter(added))!r}"
         for number, (before_doc, after_doc) in enumerate(zip(old, new, strict=True), start=1):
+            self._learn_paths(before_doc, after_doc)
             problem = self._compare(before_doc, after_doc)
             if problem is not None:
                 return problem if len(old) == 1 else f"document {number}: {problem}"
         return None
+
+    def _learn_paths(self, before: Node | None, after: Node | None) -> None:
+        paths: set[str] = set()
+        if self.pod_metadata is not None:
+            for node in (before, after):
+                if node is not None:
+                    paths.update(self.pod_metadata(node))
+        chains: set[str] = set()
+        for path in paths:
+            for at, char in enumerate(path):
+                if char in ".[":
+                    chains.add(path[:at])
+        self._paths, self._chains = frozenset(paths), frozenset(chains - paths)
+
+    def _role(self, where: str, default: str) -> str:
+        if where in self._paths:
+            return "metadata"
+        if where in self._chains:
+            return "chain"
+        return default
 
     def _allowed_key(self, key: object) -> bool:
         return (
@@ -90,7 +121,14 @@ class Guard:
         seen: set[tuple[int, int, str]] = set()
         while stack:
             old, new, path, role = stack.pop()
-            if role in ("metadata", *_SECTIONS):
+            if role == "chain" and _none_or_empty(old) and isinstance(new, SequenceNode):
+                # A list created to hold pod metadata (a SidecarSet's patchPodMetadata).
+                for index, item in enumerate(new.value):
+                    stack.append(
+                        (None, item, f"{path}[{index}]", self._role(f"{path}[{index}]", ""))
+                    )
+                continue
+            if role in ("metadata", "chain", *_SECTIONS):
                 # Absent, null and `{}` are one thing here: compare as mappings.
                 old, new = _absent_as_empty(old), _absent_as_empty(new)
             if old is None or new is None:
@@ -109,7 +147,8 @@ class Guard:
                 if old.tag != new.tag:
                     return f"{path} changed"
                 for index, pair in enumerate(zip(old.value, new.value, strict=True)):
-                    stack.append((pair[0], pair[1], f"{path}[{index}]", ""))
+                    where = f"{path}[{index}]"
+                    stack.append((pair[0], pair[1], where, self._role(where, "")))
             elif not (
                 isinstance(old, ScalarNode)
                 and isinstance(new, ScalarNode)
@@ -153,7 +192,7 @@ class Guard:
                 child = name
             elif name in self.sections_anywhere:
                 child = "annotations"
-            stack.append((before, after, where, child))
+            stack.append((before, after, where, self._role(where, child)))
         return None
 
 

@@ -12,7 +12,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
     from typing import TypeVar
 
-    from ekslint.kube.pods import AnnotationSite
+    from ekslint.kube.carriers import Selector
+    from ekslint.kube.pods import AnnotationSite, PodView
 
     T = TypeVar("T")
 
@@ -25,20 +26,96 @@ class SecretInfo(Record):
         self.registries = registries  # auths keys as host[:port]; None when unreadable
 
 
+class PodSummary(Record):
+    """What a SidecarSet's check needs to know of a pod it may be injected into, kept small:
+    every pod of the inputs may be one."""
+
+    __slots__ = ("covered", "describe", "labels", "namespace")
+
+    def __init__(
+        self,
+        namespace: str | None,
+        labels: dict[str, str],
+        covered: tuple[tuple[str, bool, frozenset[str]], ...],
+        describe: str,
+    ) -> None:
+        self.namespace = namespace
+        self.labels = labels
+        self.covered = covered  # (role, lists `all`, registries) of its own annotations
+        self.describe = describe
+
+    def covers(self, role: str, registry: str) -> bool:
+        return any(r == role and (every or registry in listed) for r, every, listed in self.covered)
+
+
+# Labelled pods remembered for SidecarSets to match: plenty for a project, and bounded for a
+# large rendered stream (beyond it a SidecarSet counts only its own patchPodMetadata).
+MAX_POD_SUMMARIES = 2_000
+
+
 class Inventory(Record):
-    __slots__ = ("global_sites", "secrets", "service_accounts")
+    __slots__ = ("global_sites", "pods", "pods_dropped", "secrets", "service_accounts", "sidecars")
 
     def __init__(
         self,
         service_accounts: dict[tuple[str | None, str], list[str]] | None = None,
         secrets: dict[tuple[str | None, str], SecretInfo] | None = None,
         global_sites: list[AnnotationSite] | None = None,
+        pods: list[PodSummary] | None = None,
     ) -> None:
         self.service_accounts: dict[tuple[str | None, str], list[str]] = (
             {} if service_accounts is None else service_accounts
         )
         self.secrets: dict[tuple[str | None, str], SecretInfo] = {} if secrets is None else secrets
         self.global_sites: list[AnnotationSite] = [] if global_sites is None else global_sites
+        self.pods: list[PodSummary] = [] if pods is None else pods
+        # (selector, spec.namespace, registries) of each SidecarSet's injected containers
+        self.sidecars: list[tuple[Selector, str | None, list[str]]] = []
+        self.pods_dropped = False  # more pods than MAX_POD_SUMMARIES: some were not kept
+
+    def add_pods(self, pods: list[PodView]) -> None:
+        """Remember what a SidecarSet's checks need: the labels and registry annotations of
+        pods it may be injected into, and the registries SidecarSets inject."""
+        from ekslint.kube.carriers import get_text, pod_labels, selector_of
+
+        for pod in pods:
+            template = pod.template
+            if template.injected:
+                selector = selector_of(template.selector)
+                if selector is not None:
+                    target = get_text(pod.obj.node, "spec", "namespace")
+                    self.sidecars.append((selector, target, pod.registries_used()))
+                continue
+            labels = pod_labels(template)
+            if not labels:
+                continue  # no selector Kruise accepts matches a pod without labels
+            if len(self.pods) >= MAX_POD_SUMMARIES:
+                self.pods_dropped = True
+                continue
+            covered = tuple(
+                (s.role, s.values.is_all, frozenset(s.values.registries))
+                for s in pod.sites
+                if s.placement == "pod"
+            )
+            describe = template.describe
+            if describe == template.where:
+                describe = f"{describe} of {pod.obj.ref.describe()}"
+            self.pods.append(PodSummary(pod.obj.namespace, labels, covered, describe))
+
+    def merge_pods(self, other: Inventory) -> None:
+        """Take a worker's pod summaries, within the same bound."""
+        room = max(0, MAX_POD_SUMMARIES - len(self.pods))
+        self.pods.extend(other.pods[:room])
+        self.pods_dropped |= other.pods_dropped or len(other.pods) > room
+        self.sidecars.extend(other.sidecars)
+
+    def injected_registries(self, namespace: str | None, labels: dict[str, str]) -> set[str]:
+        """Registries of the sidecars that SidecarSets in the inputs inject into such a pod."""
+        found: set[str] = set()
+        for selector, target, registries in self.sidecars:
+            if selector.matches(labels) and (target is None or namespace in (None, target)):
+                found.update(registries)
+        return found
 
     def account_pull_secrets(self, namespace: str | None, name: str) -> list[str] | None:
         return _lookup(self.service_accounts, namespace, name)

@@ -11,14 +11,11 @@ from ekslint.input.yamlnodes import (
     ScalarNode,
     SequenceNode,
     get,
+    lookup,
     scalar_text,
 )
 from ekslint.lint.findings import ObjectRef
 from ekslint.record import Record
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
-    from typing import Any
 
 
 class KubeObject(Record):
@@ -46,10 +43,31 @@ class KubeObject(Record):
 
 
 class PodTemplate(Record):
-    """A pod template: ``template`` holds the pod's ``metadata`` and ``spec``."""
+    """One pod an object makes, and where its pieces are. The defaults describe a standard pod
+    template: ``template`` holds the pod's ``metadata`` and ``spec``; carriers of other shapes
+    (``kube/carriers.py``) set the rest."""
 
-    # Metadata mappings that are not this pod's but look like it (the workload's own, ...).
-    __slots__ = ("obj", "other_metadata", "path", "spec", "template")
+    __slots__ = (
+        "account",
+        "annotations_path",
+        "describe",
+        "image_sources",
+        "injected",
+        "metadata_sources",
+        "namespaced_pull_secrets",
+        "obj",
+        "other_metadata",
+        "path",
+        "pull_secret_lists",
+        "secrets_parent",
+        "selector",
+        "spec",
+        "template",
+        "where",
+        "writable",
+        "write_chain",
+        "write_in_list",
+    )
 
     def __init__(
         self,
@@ -60,21 +78,56 @@ class PodTemplate(Record):
         other_metadata: list[tuple[str, MappingNode]] | None = None,
     ) -> None:
         self.obj = obj
-        self.template = template
+        self.template = template  # the mapping a fix writes under (along write_chain)
         self.spec = spec
         self.path = path  # where the template sits in the object, for messages
+        # Metadata mappings that are not this pod's but look like it (the workload's own, ...).
         self.other_metadata: list[tuple[str, MappingNode]] = (
             [] if other_metadata is None else other_metadata
         )
+        self.where = ".".join(path) or "the Pod"
+        self.describe = self.where  # names the pod in messages
+        prefix = f"{'.'.join(path)}." if path else ""
+        # (shape, path, node): shape is containers, container, image or images
+        self.image_sources: list[tuple[str, str, Node]] = [
+            ("containers", f"{prefix}spec.{name}", found)
+            for name in ("initContainers", "containers", "ephemeralContainers")
+            if (found := get(spec, name)) is not None
+        ]
+        own = get(template, "metadata")
+        # Mappings holding the pod's annotations and labels, highest precedence first.
+        self.metadata_sources: list[tuple[str, MappingNode]] = (
+            [(f"{prefix}metadata", own)] if isinstance(own, MappingNode) else []
+        )
+        pull = get(spec, "imagePullSecrets")
+        self.pull_secret_lists: list[SequenceNode] = (
+            [pull] if isinstance(pull, SequenceNode) else []
+        )
+        self.namespaced_pull_secrets = False  # items written `namespace:name`
+        self.account: str | None = scalar_text(get(spec, "serviceAccountName")) or scalar_text(
+            get(spec, "serviceAccount")
+        )
+        self.write_chain: tuple[str, ...] = ("metadata",)  # keys from `template` to metadata
+        self.write_in_list = False  # the metadata is the first item of a list (created so)
+        self.writable = True
+        self.annotations_path = f"{prefix}metadata.annotations"
+        spec_entry = lookup(template, "spec")
+        # (key, mapping) a pull-secret fix adds imagePullSecrets to
+        self.secrets_parent: tuple[ScalarNode, MappingNode] | None = (
+            (spec_entry[0], spec) if spec_entry is not None else None
+        )
+        self.injected = False  # containers injected into the pods `selector` matches
+        self.selector: Node | None = None
 
     @property
     def metadata(self) -> MappingNode | None:
-        node = get(self.template, "metadata")
+        """The metadata a fix writes annotations into, when it exists."""
+        if self.write_in_list:
+            return None
+        node: Node | None = self.template
+        for key in self.write_chain:
+            node = get(node, key)
         return node if isinstance(node, MappingNode) else None
-
-    @property
-    def where(self) -> str:
-        return ".".join(self.path) or "the Pod"
 
 
 def iter_objects(root: Node | None) -> Iterator[KubeObject]:
@@ -107,16 +160,6 @@ def _as_object(node: Node | None) -> KubeObject | None:
     return KubeObject(kind, api_version, node, metadata, name, namespace)
 
 
-def _locations_by_kind() -> dict[str, list[dict[str, Any]]]:
-    table: dict[str, list[dict[str, Any]]] = {}
-    for location in workloads()["pod-templates"]:
-        for kind in location["kinds"]:
-            table.setdefault(kind, []).append(location)
-    return table
-
-
-_LOCATIONS = _locations_by_kind()
-_NO_TEMPLATES = frozenset(workloads()["no-pod-templates"])
 _FOREIGN_GROUPS = frozenset(workloads()["foreign-api-groups"])
 _CORE_GROUPS = frozenset(workloads()["core-api-groups"])
 
@@ -133,76 +176,3 @@ def is_core(obj: KubeObject) -> bool:
 def is_foreign(obj: KubeObject) -> bool:
     """An API that exists only on another platform (OpenShift ...): it never runs on EKS."""
     return api_group(obj.api_version) in _FOREIGN_GROUPS
-
-
-def pod_templates(obj: KubeObject) -> Iterator[PodTemplate]:
-    locations = _LOCATIONS.get(obj.kind)
-    if locations is not None:
-        for location in locations:
-            others = [("the workload's metadata", obj.metadata)] if location["template"] else []
-            for path in location.get("other-metadata", []):
-                node = get(obj.node, *path)
-                if isinstance(node, MappingNode):
-                    others.append((".".join(path), node))
-            for path, node in _follow(obj.node, tuple(location["template"])):
-                spec = get(node, "spec")
-                if isinstance(spec, MappingNode):
-                    template = PodTemplate(obj, node, spec, path)
-                    template.other_metadata = [(w, m) for w, m in others if m is not None]
-                    yield template
-        return
-    if obj.kind in _NO_TEMPLATES:
-        return
-    yield from _search_templates(obj)
-
-
-def _follow(node: Node, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], MappingNode]]:
-    """Nodes at ``path`` under ``node``; ``*`` fans out over sequence items and mapping values."""
-    if not path:
-        if isinstance(node, MappingNode):
-            yield (), node
-        return
-    step, rest = path[0], path[1:]
-    if step == "*":
-        if isinstance(node, SequenceNode):
-            children = [(str(i), child) for i, child in enumerate(node.value)]
-        elif isinstance(node, MappingNode):
-            children = [(str(k.value), v) for k, v in node.value if isinstance(k, ScalarNode)]
-        else:
-            return
-        for label, child in children:
-            for sub, found in _follow(child, rest):
-                yield (label, *sub), found
-        return
-    child = get(node, step)
-    if child is not None:
-        for sub, found in _follow(child, rest):
-            yield (step, *sub), found
-
-
-def _search_templates(obj: KubeObject) -> Iterator[PodTemplate]:
-    """Generic fallback: any mapping ``{metadata?, spec: {containers: [...]}}`` in the object."""
-    seen: set[int] = set()
-    stack: list[tuple[tuple[str, ...], Node]] = [((), obj.node)]
-    while stack:
-        path, node = stack.pop()
-        if id(node) in seen:  # aliases can share (and bomb) subtrees: visit each node once
-            continue
-        seen.add(id(node))
-        if isinstance(node, MappingNode):
-            spec = get(node, "spec")
-            if isinstance(spec, MappingNode) and isinstance(get(spec, "containers"), SequenceNode):
-                others = [("the workload's metadata", obj.metadata)] if path else []
-                yield PodTemplate(obj, node, spec, path, [(w, m) for w, m in others if m])
-                continue
-            for key_node, value in reversed(node.value):
-                key = str(key_node.value) if isinstance(key_node, ScalarNode) else ""
-                if (key not in ("metadata", "status") or path) and isinstance(
-                    value, (MappingNode, SequenceNode)
-                ):
-                    stack.append(((*path, key), value))
-        elif isinstance(node, SequenceNode):
-            for index in range(len(node.value) - 1, -1, -1):
-                child = node.value[index]
-                if isinstance(child, (MappingNode, SequenceNode)):
-                    stack.append(((*path, str(index)), child))

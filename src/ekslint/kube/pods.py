@@ -34,7 +34,6 @@ _TYPE_NAMES = {
     "map": "a mapping",
 }
 
-CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
     from typing import Literal
@@ -70,6 +69,7 @@ class AnnotationSite(Record):
         "metadata",
         "placement",
         "role",
+        "shared_registries",
         "value_node",
         "values",
         "where",
@@ -98,10 +98,13 @@ class AnnotationSite(Record):
         self.values = values
         self.line_offset = line_offset  # for global defaults parsed out of a ConfigMap string
         self.column_offset = column_offset
+        # When other pods of the object read the same metadata: the registries they all use.
+        self.shared_registries: list[str] = []
 
 
 class PodView(Record):
     __slots__ = (
+        "annotation_maps",
         "annotations",
         "containers",
         "pull_secrets",
@@ -115,16 +118,23 @@ class PodView(Record):
         template: PodTemplate,
         containers: list[Container],
         sites: list[AnnotationSite],
-        pull_secrets: list[tuple[str, ScalarNode]],
+        pull_secrets: list[tuple[str, ScalarNode, str | None]],
         service_account: str,
         annotations: MappingNode | None,
+        annotation_maps: list[MappingNode] | None = None,
     ) -> None:
         self.template = template
         self.containers = containers
         self.sites = sites
+        # (name, node, namespace): the namespace when the entry names one (`namespace:name`)
         self.pull_secrets = pull_secrets
         self.service_account = service_account
-        self.annotations = annotations  # the pod template's metadata.annotations, when a mapping
+        self.annotations = annotations  # the annotations a fix writes into, when a mapping
+        # Every annotations mapping the pod reads, written-to one included (by default just
+        # that one).
+        if annotation_maps is None:
+            annotation_maps = [annotations] if isinstance(annotations, MappingNode) else []
+        self.annotation_maps: list[MappingNode] = annotation_maps
 
     @property
     def obj(self) -> KubeObject:
@@ -137,22 +147,34 @@ class PodView(Record):
                 seen.setdefault(container.image.registry, None)
         return list(seen)
 
+    def registries_for(self, site: AnnotationSite) -> list[str]:
+        """Registries the annotation must serve: this pod's, and those of every other pod of
+        the object that reads the same metadata (Argo's podMetadata, Flink's podTemplate)."""
+        return site.shared_registries or self.registries_used()
+
 
 def build_pod(template: PodTemplate, platform: Platform) -> PodView:
-    containers = list(_containers(template))
+    containers = _containers(template)
     sites: list[AnnotationSite] = []
-    metadata = template.metadata
-    annotations = get(metadata, "annotations") if metadata is not None else None
-    places: list[tuple[str, MappingNode, bool]] = []
-    if metadata is not None:
-        places.append((f"{template.where}.metadata", metadata, True))
+    places: list[tuple[str, MappingNode, bool]] = [
+        (where, node, True) for where, node in template.metadata_sources
+    ]
     places.extend((where, node, False) for where, node in template.other_metadata)
+    # A key set by metadata of higher precedence hides the same key further down the list.
+    effective: set[tuple[str, str]] = set()
+    maps: list[MappingNode] = []
     for where, meta, is_pod in places:
         for section in ("annotations", "labels"):
             mapping = get(meta, section)
             if not isinstance(mapping, MappingNode):
                 continue
+            if is_pod and section == "annotations":
+                maps.append(mapping)
             for key, (key_node, value_node) in mapping_entries(mapping).items():
+                if is_pod:
+                    if (section, key) in effective:
+                        continue
+                    effective.add((section, key))
                 role = platform.role_of(key)
                 intended = key
                 placement: Placement
@@ -182,79 +204,104 @@ def build_pod(template: PodTemplate, platform: Platform) -> PodView:
                         key_node,
                         value_node,
                         placement,
-                        f"{where}.{section}",
+                        f"{where}.{section}" if where else section,
                         meta,
                         parse_registry_list(text, platform.list_syntax),
                     )
                 )
-    secrets: list[tuple[str, ScalarNode]] = []
-    pull = get(template.spec, "imagePullSecrets")
-    if isinstance(pull, SequenceNode):
-        for item in pull.value:
-            name_node = get(item, "name") if isinstance(item, MappingNode) else item
-            if isinstance(name_node, ScalarNode) and name_node.value:
-                secrets.append((str(name_node.value), name_node))
-    account = scalar_text(get(template.spec, "serviceAccountName")) or scalar_text(
-        get(template.spec, "serviceAccount")
-    )
+    metadata = template.metadata
+    annotations = get(metadata, "annotations") if metadata is not None else None
     return PodView(
         template,
         containers,
         sites,
-        secrets,
-        account or "default",
+        _pull_secrets(template),
+        template.account or "default",
         annotations if isinstance(annotations, MappingNode) else None,
+        maps,
     )
+
+
+def share_metadata(pods: list[PodView]) -> None:
+    """Annotations that several pods of one object read serve all their registries."""
+    users: dict[int, list[PodView]] = {}
+    for pod in pods:
+        for site in pod.sites:
+            if site.metadata is not None:
+                users.setdefault(id(site.metadata), []).append(pod)
+    for pod in pods:
+        for site in pod.sites:
+            readers = users.get(id(site.metadata), []) if site.metadata is not None else []
+            if len(readers) > 1:
+                merged: dict[str, None] = {}
+                for reader in readers:
+                    merged.update(dict.fromkeys(reader.registries_used()))
+                site.shared_registries = list(merged)
+
+
+def _pull_secrets(template: PodTemplate) -> list[tuple[str, ScalarNode, str | None]]:
+    secrets: list[tuple[str, ScalarNode, str | None]] = []
+    for pull in template.pull_secret_lists:
+        for item in pull.value:
+            name_node = get(item, "name") if isinstance(item, MappingNode) else item
+            if not isinstance(name_node, ScalarNode) or not name_node.value:
+                continue
+            name, namespace = str(name_node.value), None
+            if template.namespaced_pull_secrets and ":" in name:
+                namespace, name = name.split(":", 1)
+            secrets.append((name, name_node, namespace))
+    return secrets
 
 
 def _containers(template: PodTemplate) -> list[Container]:
     found: list[Container] = []
-    for list_name in CONTAINER_LISTS:
-        entry = lookup(template.spec, list_name)
-        if entry is None:
+    for shape, where, node in template.image_sources:
+        list_name = where.rsplit(".", 1)[-1]
+        if shape == "image":
+            found.append(_image(None, node))
             continue
-        key_node, items = entry
-        if is_null(items):
+        if shape == "images":
+            if not isinstance(node, SequenceNode):
+                raise _problem(f"'{list_name}' must be a list of images", node)
+            found.extend(_image(None, item) for item in node.value)
+            continue
+        if is_null(node):
             if list_name == "containers":
-                raise NodeProblem(
-                    "'containers' is null: a pod needs a list of containers",
-                    key_node.start_mark.line,
-                    key_node.start_mark.column,
-                )
+                raise _problem("'containers' is null: a pod needs a list of containers", node)
             continue
-        if not isinstance(items, SequenceNode):
-            raise NodeProblem(
-                f"'{list_name}' must be a list of containers",
-                items.start_mark.line,
-                items.start_mark.column,
-            )
-        for item in items.value:
+        if shape == "container":
+            items = [node]
+        elif isinstance(node, SequenceNode):
+            items = node.value
+        else:
+            raise _problem(f"'{list_name}' must be a list of containers", node)
+        for item in items:
             if not isinstance(item, MappingNode):
-                raise NodeProblem(
-                    f"an item of '{list_name}' must be a mapping (a container)",
-                    item.start_mark.line,
-                    item.start_mark.column,
-                )
-            name = scalar_text(get(item, "name"))
+                if shape == "container":
+                    raise _problem(f"'{list_name}' must be a mapping (a container)", item)
+                raise _problem(f"an item of '{list_name}' must be a mapping (a container)", item)
             image_entry = lookup(item, "image")
             if image_entry is None:
                 continue  # custom resources patch containers without images
-            image_node = image_entry[1]
-            kind = scalar_type(image_node)
-            if kind == "null":
-                text = ""
-            elif kind != "str" or not isinstance(image_node, ScalarNode):
-                raise NodeProblem(
-                    f"'image' must be a string, not {_TYPE_NAMES.get(kind, kind)}",
-                    image_node.start_mark.line,
-                    image_node.start_mark.column,
-                )
-            else:
-                text = str(image_node.value)
-            try:
-                ref, invalid = parse_image(text), None
-            except InvalidImage as exc:
-                ref, invalid = None, exc
-            assert isinstance(image_node, ScalarNode)
-            found.append(Container(name, image_node, ref, invalid))
+            found.append(_image(scalar_text(get(item, "name")), image_entry[1]))
     return found
+
+
+def _problem(message: str, node: Node) -> NodeProblem:
+    return NodeProblem(message, node.start_mark.line, node.start_mark.column)
+
+
+def _image(name: str | None, image_node: Node) -> Container:
+    kind = scalar_type(image_node)
+    if kind == "null":
+        text = ""
+    elif kind != "str" or not isinstance(image_node, ScalarNode):
+        raise _problem(f"'image' must be a string, not {_TYPE_NAMES.get(kind, kind)}", image_node)
+    else:
+        text = str(image_node.value)
+    try:
+        ref, invalid = parse_image(text), None
+    except InvalidImage as exc:
+        ref, invalid = None, exc
+    assert isinstance(image_node, ScalarNode)
+    return Container(name, image_node, ref, invalid)

@@ -12,6 +12,10 @@ from ekslint.kube.inventory import Inventory
 from ekslint.lint.findings import Finding
 from ekslint.record import Record
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
+    from ekslint.kube.carriers import Selector
+
 _shared: dict[tuple[str, ...], tuple[str, ...]] = {}
 DOCKER_SECRET_TYPES = ("kubernetes.io/dockerconfigjson", "kubernetes.io/dockercfg")
 
@@ -28,6 +32,94 @@ class UnlessGlobal(Record):
 
     def __call__(self, inventory: Inventory) -> list[Finding]:
         return [] if inventory.globally_covered(self.role, self.registry) else [self.finding]
+
+
+class UnlessInjectedPodsCover(Record):
+    """A SidecarSet's image: report (through ``then``) unless the inputs hold pods its selector
+    matches and every one of them lists the registry in its own annotation."""
+
+    __slots__ = (
+        "message",
+        "namespace",
+        "registry",
+        "role",
+        "selector",
+        "target_namespace",
+        "then",
+    )
+
+    def __init__(
+        self,
+        then: UnlessGlobal,
+        role: str,
+        registry: str,
+        namespace: str | None,
+        selector: Selector | None,
+        target_namespace: str | None,
+    ) -> None:
+        self.then = then
+        self.role = role
+        self.registry = registry
+        self.namespace = namespace
+        self.selector = selector
+        self.target_namespace = target_namespace  # spec.namespace: only pods there
+        self.message = then.finding.message
+
+    def __call__(self, inventory: Inventory) -> list[Finding]:
+        selector = self.selector
+        matched = (
+            [
+                pod
+                for pod in inventory.pods
+                if selector.matches(pod.labels)
+                and (
+                    self.target_namespace is None or pod.namespace in (None, self.target_namespace)
+                )
+            ]
+            if selector is not None
+            else []
+        )
+        complete = not inventory.pods_dropped
+        if matched and complete and all(pod.covers(self.role, self.registry) for pod in matched):
+            return []
+        found = self.then(inventory)
+        if not found:
+            return []
+        finding = found[0]
+        lacking = [pod.describe for pod in matched if not pod.covers(self.role, self.registry)]
+        if lacking:
+            shown = ", ".join(lacking[:3]) + (
+                f" and {len(lacking) - 3} more" if len(lacking) > 3 else ""
+            )
+            extra = f"; matched in the inputs without it: {shown}"
+        elif complete:
+            extra = "; no pod in the inputs matches its spec.selector"
+        else:
+            extra = "; too many pods in the inputs to match them all"
+        head, sep, tail = self.message.partition("; Kruise copies")
+        finding.message = head + extra + sep + tail
+        return [finding]
+
+
+class UnlessSidecarUses(Record):
+    """EKS008: report unless SidecarSets in the inputs inject into the pod containers that use
+    every registry the annotation lists in vain."""
+
+    __slots__ = ("finding", "labels", "namespace", "unused")
+
+    def __init__(
+        self, finding: Finding, namespace: str | None, labels: dict[str, str], unused: list[str]
+    ) -> None:
+        self.finding = finding
+        self.namespace = namespace
+        self.labels = labels
+        self.unused = unused
+
+    def __call__(self, inventory: Inventory) -> list[Finding]:
+        if not inventory.sidecars:
+            return [self.finding]
+        injected = inventory.injected_registries(self.namespace, self.labels)
+        return [] if all(r in injected for r in self.unused) else [self.finding]
 
 
 class UnlessDeclaredGlobally(Record):

@@ -26,19 +26,26 @@ from ekslint.input.yamlnodes import (
     is_null,
     scalar_text,
 )
+from ekslint.kube.carriers import (
+    carrier_elsewhere,
+    carrier_of,
+    first_image_outside,
+    holds_no_pods,
+    pod_templates,
+)
 from ekslint.kube.chartvalues import chart_of
 from ekslint.kube.globals import global_defaults_view, is_global_defaults
 from ekslint.kube.inventory import Inventory, SecretInfo, docker_config_registries
 from ekslint.kube.objects import (
     KubeObject,
     PodTemplate,
+    api_group,
     is_core,
     is_foreign,
     iter_objects,
-    pod_templates,
 )
 from ekslint.kube.origins import ORIGIN_ANNOTATION, OriginLocator
-from ekslint.kube.pods import build_pod
+from ekslint.kube.pods import build_pod, share_metadata
 from ekslint.kube.registries import RegistryCatalog
 from ekslint.lint.checks import CHECKS, load_all
 from ekslint.lint.checks.metadata import ObjectView
@@ -285,14 +292,15 @@ class Linter:
 
     def _lint_object(self, obj: KubeObject, ctx: Context, result: FileResult) -> Iterator[Finding]:
         self._take_inventory(obj)
-        if is_foreign(obj):
+        if is_foreign(obj) or carrier_elsewhere(obj, self.platform.name):
+            line = ctx.first_line + obj.node.start_mark.line + 1
             result.notes.append(
                 Note(
                     result.path,
-                    f"line {ctx.first_line + obj.node.start_mark.line + 1}: "
-                    f"{obj.ref.describe()} ({obj.api_version}) "
+                    f"line {line}: {obj.ref.describe()} ({obj.api_version}) "
                     "exists only on another platform: not checked",
-                    ctx.first_line + obj.node.start_mark.line + 1,
+                    line,
+                    obj.node.start_mark.column + 1,
                 )
             )
             return
@@ -301,6 +309,9 @@ class Linter:
             self.origins = self.origins or OriginLocator()
             ctx.origin_of = self.origins.for_object(obj)
         templates = list(pod_templates(obj))
+        carrier = carrier_of(obj)
+        if (carrier is None and not holds_no_pods(obj)) or (carrier and not carrier.core):
+            self._note_unread_images(obj, templates, ctx, result)
         self._object_suppressions(obj, templates, ctx, result)
         if is_global_defaults(obj, self.platform):
             defaults = global_defaults_view(obj, self.platform, ctx.chunk.text)
@@ -324,8 +335,11 @@ class Linter:
                         f"line {line}: {obj.ref.describe()}: {exc.message}; "
                         "not read as a pod template",
                         line,
+                        exc.column + 1,
                     )
                 )
+        share_metadata(pods)
+        self.inventory.add_pods(pods)
         for pod in pods:
             for rule in self.pod_rules:
                 found = CHECKS[rule.check](rule, pod, ctx)
@@ -372,6 +386,32 @@ class Linter:
                     )
                 )
         return findings
+
+    def _note_unread_images(
+        self, obj: KubeObject, templates: list[PodTemplate], ctx: Context, result: FileResult
+    ) -> None:
+        """An object ekslint has no carrier for that still names images: say so, once."""
+        node = first_image_outside(obj, templates)
+        if node is None:
+            return
+        mark = node.start_mark
+        line, column = ctx.first_line + mark.line + 1, mark.column + 1
+        group = api_group(obj.api_version) or "core"
+        why = (
+            f"its carrier for kind {obj.kind} in group {group} does not read them; extend it"
+            if carrier_of(obj) is not None
+            else f"it knows no pod carrier for kind {obj.kind} in group {group}; add one"
+        )
+        result.notes.append(
+            Note(
+                result.path,
+                f"line {line}: {obj.ref.describe()} ({obj.api_version}) names images "
+                f"(first at {result.path}:{line}:{column}) that ekslint does not check: "
+                f"{why} to carriers in rules/workloads.yaml (README: Pods in custom resources)",
+                line,
+                column,
+            )
+        )
 
     def _object_suppressions(
         self, obj: KubeObject, templates: list[PodTemplate], ctx: Context, result: FileResult

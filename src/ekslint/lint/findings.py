@@ -156,12 +156,13 @@ class InputError(Record):
 class Note(Record):
     """Something worth telling that is neither a finding nor an error (e.g. a skipped template)."""
 
-    __slots__ = ("line", "message", "path")
+    __slots__ = ("column", "line", "message", "path")
 
-    def __init__(self, path: str, message: str, line: int = 0) -> None:
+    def __init__(self, path: str, message: str, line: int = 0, column: int = 0) -> None:
         self.path = path
         self.message = message
         self.line = line  # 1-based line the note is about; 0 for the whole file
+        self.column = column  # 1-based; 0 when the note is about a whole line or file
 
 
 class NodeProblem(Exception):

@@ -120,3 +120,4 @@ def _merge(linter: Linter, result: FileResult, payload: dict[str, Any]) -> None:
     linter.inventory.service_accounts.update(seen.service_accounts)
     linter.inventory.secrets.update(seen.secrets)
     linter.inventory.global_sites.extend(seen.global_sites)
+    linter.inventory.merge_pods(seen)

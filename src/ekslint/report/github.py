@@ -69,7 +69,14 @@ def write(report: RunReport, out: TextIO, err: TextIO, colour: str) -> None:
         )
     for note in report.notes:
         out.write(
-            command("notice", note.message, file=repo_path(note.path), title="ekslint: skipped")
+            command(
+                "notice",
+                note.message,
+                file=repo_path(note.path),
+                line=note.line or None,
+                col=note.column or None,
+                title="ekslint: not checked",
+            )
             + "\n"
         )
     out.write(summary_line(report) + "\n")

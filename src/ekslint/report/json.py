@@ -44,7 +44,10 @@ def write(report: RunReport, out: TextIO, err: TextIO, colour: str) -> None:
             {"path": e.path, "line": e.line, "column": e.column, "message": e.message}
             for e in report.errors
         ],
-        "notes": [{"path": n.path, "message": n.message} for n in report.notes],
+        "notes": [
+            {"path": n.path, "line": n.line, "column": n.column, "message": n.message}
+            for n in report.notes
+        ],
         "summary": report.summary(),
     }
     json.dump(document, out, indent=2, ensure_ascii=False)

@@ -109,7 +109,10 @@ def _invocation(report: RunReport, index: dict[str, int]) -> dict[str, Any]:
     notifications = [
         _notification("error", error.message, error.path, error.line, error.column)
         for error in report.errors
-    ] + [_notification("note", note.message, note.path, 0, 0) for note in report.notes]
+    ] + [
+        _notification("note", note.message, note.path, note.line, note.column)
+        for note in report.notes
+    ]
     invocation: dict[str, Any] = {"executionSuccessful": not report.errors}
     if notifications:
         invocation["toolExecutionNotifications"] = notifications

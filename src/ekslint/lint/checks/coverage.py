@@ -5,13 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ekslint.fix.annotations import add_registries, remove_annotation, set_value
+from ekslint.kube.carriers import get_text, pod_labels, selector_of
 from ekslint.kube.images import split_host_port
 from ekslint.kube.pods import AnnotationSite, PodView
 from ekslint.kube.registries import Kind
 from ekslint.kube.registrylist import covers
 from ekslint.lint.checks import check
 from ekslint.lint.context import Context
-from ekslint.lint.deferred import UnlessDeclaredGlobally, UnlessGlobal
+from ekslint.lint.deferred import (
+    UnlessDeclaredGlobally,
+    UnlessGlobal,
+    UnlessInjectedPodsCover,
+    UnlessSidecarUses,
+)
 from ekslint.lint.findings import Finding
 from ekslint.lint.rulepack import Rule
 
@@ -38,12 +44,16 @@ def missing_annotation(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Findi
         registry = container.image.registry
         if ctx.settings.protocol_of(registry) != protocol or _listed_anywhere(pod, registry, role):
             continue
-        fix = ctx.fix(rule, f"add {registry} to {key}", *add_registries(ctx, pod, role, [registry]))
+        edits = add_registries(ctx, pod, role, [registry])
+        fix = ctx.fix(rule, f"add {registry} to {key}", *edits) if edits else None
+        template = pod.template
         finding = ctx.finding(
             rule,
             container.image_node,
             f"image {container.image_node.value!r} comes from {registry}, declared {protocol}, "
-            f"but {pod.template.where} has no {key} listing {registry!r}",
+            f"but {template.describe} has no {key} listing {registry!r}"
+            + (f" ({template.annotations_path})" if template.describe != template.where else "")
+            + (injection_hint(ctx) if template.injected else ""),
             obj=pod.obj.ref,
             container=container.name,
             fix=fix,
@@ -53,11 +63,30 @@ def missing_annotation(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Findi
                 "lasting-fix": lasting_fix(key, registry, ctx.source),
                 "lasting-fix-annotation": f'{key}: "{registry}"',
             }
-        if any(s.role == role and s.placement == "pod" for s in pod.sites):
+        if template.injected:
+            ctx.deferred.append(
+                UnlessInjectedPodsCover(
+                    UnlessGlobal(finding, role, registry),
+                    role,
+                    registry,
+                    pod.obj.namespace,
+                    selector_of(template.selector),
+                    get_text(pod.obj.node, "spec", "namespace"),
+                )
+            )
+        elif any(s.role == role and s.placement == "pod" for s in pod.sites):
             yield finding  # the pod's own annotation overrides the cluster-wide default
         else:
             ctx.deferred.append(UnlessGlobal(finding, role, registry))
     yield from ()
+
+
+def injection_hint(ctx: Context) -> str:
+    return (
+        "; Kruise copies spec.patchPodMetadata annotations to the pods only for keys allowed by "
+        "SidecarSet_PatchPodMetadata_WhiteList in the ConfigMap kruise-system/"
+        "kruise-configuration (or with the feature gate SidecarSetPatchPodMetadataDefaultsAllowed)"
+    )
 
 
 def lasting_fix(key: str, registry: str, template: str) -> str:
@@ -106,8 +135,8 @@ def _pod_sites(pod: PodView) -> list[AnnotationSite]:
 
 @check("missing_port")
 def missing_port(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
-    used = pod.registries_used()
     for site in _pod_sites(pod):
+        used = pod.registries_for(site)
         replacements: dict[str, str] = {}
         problems: list[str] = []
         listed = set(site.values.registries)
@@ -147,11 +176,11 @@ def missing_port(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
 
 @check("unused_entry")
 def unused_entry(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
-    used = set(pod.registries_used())
-    used_hosts = {split_host_port(r)[0] for r in used}
     for site in _pod_sites(pod):
         if site.values.is_all:
             continue
+        used = set(pod.registries_for(site))
+        used_hosts = {split_host_port(r)[0] for r in used}
         unused = [
             r
             for r in site.values.registries
@@ -164,10 +193,14 @@ def unused_entry(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
         keep = [r for r in site.values.registries if r not in unused]
         value = site.values.rewritten(keep)
         edit = set_value(ctx, site, value) if keep else remove_annotation(ctx, site)
-        yield ctx.finding(
+        finding = ctx.finding(
             rule,
             site.value_node,
             f"{site.key} lists {', '.join(unused)}, which no container of this pod uses",
             obj=pod.obj.ref,
             fix=ctx.fix(rule, f"remove {', '.join(unused)}", edit),
         )
+        # A sidecar a SidecarSet injects may be the one that uses it.
+        labels = pod_labels(pod.template)
+        ctx.deferred.append(UnlessSidecarUses(finding, pod.obj.namespace, labels, unused))
+    yield from ()

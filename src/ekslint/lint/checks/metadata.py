@@ -24,6 +24,7 @@ from ekslint.input.yamlnodes import (
 from ekslint.kube.objects import KubeObject
 from ekslint.kube.pods import AnnotationSite, PodView
 from ekslint.lint.checks import check
+from ekslint.lint.checks.coverage import injection_hint
 from ekslint.lint.context import Context
 from ekslint.lint.findings import Edit, Finding
 from ekslint.lint.rulepack import Rule
@@ -41,7 +42,7 @@ class ObjectView(Record):
         """Every annotations mapping of the object and of its pod templates, once each."""
         seen: set[int] = set()
         candidates = [get(self.obj.metadata, "annotations")] if self.obj.metadata else []
-        candidates += [p.annotations for p in self.pods]
+        candidates += [m for p in self.pods for m in p.annotation_maps]
         for node in candidates:
             if isinstance(node, MappingNode) and id(node) not in seen:
                 seen.add(id(node))
@@ -63,11 +64,9 @@ def misplaced(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
         removal = remove_annotation(ctx, site, moved_comment=moved)
         registries = site.values.registries or ["all"]
         fix = None
-        if removal is not None:
-            edits = [
-                removal,
-                *add_registries(ctx, pod, site.role, registries, "  " + text if text else ""),
-            ]
+        added = add_registries(ctx, pod, site.role, registries, "  " + text if text else "")
+        if removal is not None and added:
+            edits = [removal, *added]
             fix = ctx.fix(rule, "move it into the pod template", *_ordered(edits))
         # Moving an annotation into metadata it was removed from (a Pod's labels) is one edit
         # inside another: let the two overlap only when they touch different characters.
@@ -76,7 +75,8 @@ def misplaced(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
             rule,
             site.key_node,
             f"{site.key} on {where} has no effect: registry annotations belong in the pod "
-            f"template ({pod.template.where}.metadata.annotations)",
+            f"template ({pod.template.annotations_path})"
+            + (injection_hint(ctx) if pod.template.injected else ""),
             obj=pod.obj.ref,
             fix=fix,
         )

@@ -24,7 +24,8 @@ from ekslint.lint.rulepack import Rule
 
 @check("missing_pull_secret")
 def missing_pull_secret(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
-    if pod.pull_secrets:
+    if pod.pull_secrets or pod.template.injected:
+        # An injected sidecar is pulled with the pull secrets of the pods it joins.
         return
     for container in pod.containers:
         image = container.image
@@ -40,7 +41,7 @@ def missing_pull_secret(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Find
             rule,
             container.image_node,
             f"image {container.image_node.value!r} is on {image.registry} (TCR, private by "
-            f"default) but the pod has no imagePullSecrets and its ServiceAccount "
+            f"default) but {_the_pod(pod)} has no imagePullSecrets and its ServiceAccount "
             f"{pod.service_account!r} has none in the inputs"
             + ("" if secret else "; name the secret under pull-secrets in .ekslint.yaml to fix"),
             obj=pod.obj.ref,
@@ -53,12 +54,17 @@ def missing_pull_secret(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Find
     yield from ()
 
 
+def _the_pod(pod: PodView) -> str:
+    template = pod.template
+    return "the pod" if template.describe == template.where else template.describe
+
+
 def _add_pull_secret(ctx: Context, pod: PodView, secret: str) -> Edit | None:
     """``imagePullSecrets`` at the end of the pod spec, laid out like its ``containers``."""
     chunk = ctx.chunk
-    spec = pod.template.spec
-    spec_entry = lookup(pod.template.template, "spec")
-    assert spec_entry is not None
+    if pod.template.secrets_parent is None:
+        return None  # the carrier's pull secrets are not a `{name}` list ekslint writes
+    spec_key, spec = pod.template.secrets_parent
     step = indent_step(chunk, pod.obj.node)
     item = f"- name: {secret}"
     existing = lookup(spec, "imagePullSecrets")
@@ -78,7 +84,7 @@ def _add_pull_secret(ctx: Context, pod: PodView, secret: str) -> Edit | None:
             return Edit(start, end, f"[{item_text}]")
     if spec.flow_style:
         return set_key(chunk, spec, "imagePullSecrets", [f"  {item}"])
-    column = child_indent(chunk, spec, spec_entry[0], step)
+    column = child_indent(chunk, spec, spec_key, step)
     # Indent the new list as the containers list is (`- ` under the key, or indented).
     offset = step
     containers = lookup(spec, "containers")
@@ -100,7 +106,8 @@ def pull_secret_mismatch(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Fin
     registries = sorted({c.image.registry for c in pod.containers if c.image is not None})
     if not registries:
         return
-    for name, node in pod.pull_secrets:
+    for name, node, namespace in pod.pull_secrets:
         placeholder = ctx.finding(rule, node, "", obj=pod.obj.ref)
-        ctx.deferred.append(SecretMismatch(placeholder, name, pod.obj.namespace, registries))
+        where = namespace if namespace is not None else pod.obj.namespace
+        ctx.deferred.append(SecretMismatch(placeholder, name, where, registries))
     yield from ()

@@ -77,7 +77,7 @@ def wildcard_all(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
         other = {r for s in value_sites(pod) if s.role != site.role for r in s.values.registries}
         needed = [
             r
-            for r in pod.registries_used()
+            for r in pod.registries_for(site)
             if ctx.catalog.classify(r) is not Kind.PUBLIC
             and r not in other
             and ctx.settings.protocol_of(r) in (None, _PROTOCOL_OF_ROLE[site.role])
