@@ -66,6 +66,9 @@ CASES = {
         1,
     ),
     "tab-indentation": (b"apiVersion: v1\nkind: Pod\nmetadata:\n\tname: x\n", r"invalid YAML", 4),
+    # libyaml counts a lone CR as a line break and, at the end of the stream, a line past the
+    # last: the error still points inside the file, in lines counted at "\n".
+    "lone-cr-error-at-end": (b"\rapiVersion: 'v1'\n\"kind\"", r"invalid YAML", 2),
 }
 
 

@@ -248,7 +248,7 @@ class Linter:
                     findings.extend(self._lint_object(obj, ctx, result))
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
-            line, column = (mark.line, mark.column) if mark else (0, 0)
+            line, column = _line_column(text, mark.index) if mark else (0, 0)
             problem = exc.problem or exc.context or "invalid YAML"
             if exc.context and exc.problem:
                 problem = f"{exc.problem} ({exc.context})"
@@ -259,9 +259,7 @@ class Linter:
             )
             return findings
         except yaml.YAMLError as exc:  # reader errors (control characters, ...)
-            position = getattr(exc, "position", 0) or 0
-            line = text.count("\n", 0, position)
-            column = position - (text.rfind("\n", 0, position) + 1)
+            line, column = _line_column(text, getattr(exc, "position", 0) or 0)
             problem = str(exc).split("\n", 1)[0]
             character = getattr(exc, "character", None)
             if isinstance(character, str):
@@ -529,3 +527,11 @@ def _check_alias_expansion(root: object) -> None:
         open_nodes.add(id(node))
         stack.append((node, True))
         stack.extend((c, False) for c in children if id(c) not in sizes)
+
+
+def _line_column(text: str, index: int) -> tuple[int, int]:
+    """0-based line and column of a character offset, counting lines at ``\n`` only, as every
+    other reported position does (libyaml's own line count also breaks at a lone CR, NEL, LS
+    and PS, and can point past the last line at the end of the stream)."""
+    index = min(max(index, 0), len(text))
+    return text.count("\n", 0, index), index - (text.rfind("\n", 0, index) + 1)
