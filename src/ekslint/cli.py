@@ -164,19 +164,12 @@ def build_settings(args: argparse.Namespace) -> Settings:
 
     from ekslint.config.load import (
         ConfigError,
-        apply_config,
-        check_selectors,
+        check_settings,
         find_config,
-        full_source,
-        load_valid_config,
         resolve_platform,
+        settings_from_file,
     )
-    from ekslint.config.settings import Settings
-    from ekslint.lint.rulepack import load_platform
 
-    settings = Settings()
-    for key in ("platform", "select", "ignore", "severity", "exclude", "per-file-ignores"):
-        settings.origins[key] = "default"
     path = None
     if args.config:
         if not os.path.isfile(args.config):
@@ -184,10 +177,7 @@ def build_settings(args: argparse.Namespace) -> Settings:
         path = args.config
     elif not args.isolated:
         path = find_config(os.getcwd())
-    source = None
-    if path is not None:
-        source = load_valid_config(path)
-        apply_config(settings, source)
+    settings, source = settings_from_file(path)
     if args.platform:
         settings.platform = resolve_platform(args.platform, settings.platform_packs, os.getcwd())
         settings.origins["platform"] = "--platform"
@@ -203,14 +193,7 @@ def build_settings(args: argparse.Namespace) -> Settings:
         if value:
             setattr(settings, flag, [w.strip() for w in value.split(",") if w.strip()])
             settings.origins[flag] = f"--{flag}"
-    platform = load_platform(settings.platform)
-    try:
-        check_selectors(settings, platform, source)
-    except ConfigError:
-        if source is None:
-            raise
-        check_selectors(settings, platform, full_source(source))  # again, with positions
-        raise
+    check_settings(settings, source)
     return settings
 
 

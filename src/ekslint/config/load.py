@@ -460,6 +460,68 @@ def apply_config(settings: Settings, source: ConfigSource) -> None:
         settings.declare(entry["host"], entry["protocol"], origin)
 
 
+def default_settings() -> Settings:
+    settings = Settings()
+    for key in ("platform", "select", "ignore", "severity", "exclude", "per-file-ignores"):
+        settings.origins[key] = "default"
+    return settings
+
+
+def settings_from_file(path: str | None) -> tuple[Settings, ConfigSource | None]:
+    """Defaults, then the config file at ``path`` (validated) when there is one."""
+    settings = default_settings()
+    if path is None:
+        return settings, None
+    source = load_valid_config(path)
+    apply_config(settings, source)
+    return settings, source
+
+
+def settings_from_mapping(
+    data: Any, origin: str = "<config>", base: str | None = None, onto: Settings | None = None
+) -> Settings:
+    """Config-file keys given as a mapping (the Python API, a language client's settings),
+    validated like a file; ``base`` is the folder relative paths start from (default: the
+    working directory). With ``onto``, they override those settings (a file's, say)."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{origin}: bad value {data!r}; expected a mapping of config keys")
+    folder = os.path.abspath(base or os.getcwd())
+    source = ConfigSource(os.path.join(folder, origin), data)
+    settings = onto if onto is not None else default_settings()
+    config_path = settings.config_path
+    from ekslint.lint.rulepack import RuleDataError, load_platform
+
+    try:
+        validate(source)
+        apply_config(settings, source)
+        check_selectors(settings, load_platform(settings.platform), source)
+    except (ConfigError, RuleDataError) as exc:
+        # Messages name the mapping as the caller called it, not as a file in `folder`.
+        raise type(exc)(str(exc).replace(source.path, origin)) from None
+    for key, value in settings.origins.items():
+        if value == source.path:
+            settings.origins[key] = origin
+    settings.config_path = config_path
+    if "exclude" in data:
+        settings.exclude = Globs(list(data["exclude"]), folder)
+    return settings
+
+
+def check_settings(settings: Settings, source: ConfigSource | None) -> None:
+    """Every rule selector names a rule of the chosen platform; a mistake in a file is reported
+    at its position."""
+    from ekslint.lint.rulepack import load_platform
+
+    platform = load_platform(settings.platform)
+    try:
+        check_selectors(settings, platform, source)
+    except ConfigError:
+        if source is None:
+            raise
+        check_selectors(settings, platform, full_source(source))  # again, with positions
+        raise
+
+
 def configured_platform(chosen: str | None) -> str:
     """``--platform``, else the nearest config file's ``platform``, else the default; a name
     from the config's ``platform-packs`` becomes that pack's file."""

@@ -60,6 +60,16 @@ class Settings:
     def __repr__(self) -> str:
         return f"Settings({self.as_dict()!r})"
 
+    @classmethod
+    def from_config(cls, mapping: Any, *, base: str | None = None) -> Settings:
+        """Settings from the keys of ``.ekslint.yaml`` given as a mapping, validated as the file
+        is (a mistake raises ``ConfigError`` with the same message, naming ``<config>``);
+        relative paths (platform packs, exclude globs) start at ``base``, else the working
+        directory."""
+        from ekslint.config.load import settings_from_mapping
+
+        return settings_from_mapping(mapping, base=base)
+
     @property
     def root(self) -> str | None:
         """The folder config-file globs are relative to."""

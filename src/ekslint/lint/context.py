@@ -71,12 +71,16 @@ class Context(Record):
     ) -> Finding:
         mark = node.start_mark
         line, column = mark.line, mark.column
+        end_line, end_column = node.end_mark.line, node.end_mark.column
         if self.chunk.odd_breaks and not (line_offset or column_offset):
             line, column = self.chunk.position(mark.index)
+            end_line, end_column = self.chunk.position(node.end_mark.index)
+        end: tuple[int, int] | None = (self.first_line + end_line + 1, end_column + 1)
         if line_offset or column_offset:
             # The node sits inside a string (eks-config's pod.annotations): its positions are
             # mapped for the report, but edits cannot be, so no fix is offered.
             fix = None
+            end = None
         finding = Finding(
             rule=rule.id,
             message=message,
@@ -88,6 +92,7 @@ class Context(Record):
             source=self.source,
             fix=fix,
             chunk=self.chunk_index,
+            end=end,
         )
         if self.origin_of is not None:
             finding.origin = self.origin_of(node)

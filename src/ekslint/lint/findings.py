@@ -94,6 +94,7 @@ class Finding(Record):
         "chunk",
         "column",
         "container",
+        "end",
         "extra",
         "fix",
         "line",
@@ -119,6 +120,7 @@ class Finding(Record):
         chunk: int = -1,
         extra: dict[str, str] | None = None,
         origin: Origin | None = None,
+        end: tuple[int, int] | None = None,
     ) -> None:
         self.rule = rule  # rule ID, e.g. EKS001
         self.message = message
@@ -133,6 +135,8 @@ class Finding(Record):
         # Shared while empty (many findings, few extras): assign a new dict, never mutate it.
         self.extra: dict[str, str] = _NO_EXTRA if extra is None else extra
         self.origin = origin  # the source file of a rendered object (Kustomize)
+        # 1-based (line, column) just past the offending node; None when not known exactly
+        self.end = end
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.column, self.rule)
