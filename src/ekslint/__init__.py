@@ -37,7 +37,19 @@ _API = frozenset(
     }
 )
 
-__all__ = ["ConfigError", "__version__", *sorted(_API)]
+__all__ = [
+    "ConfigError",
+    "Finding",
+    "Fix",
+    "ObjectRef",
+    "Settings",
+    "TextEdit",
+    "__version__",
+    "fix_text",
+    "lint_text",
+    "lint_texts",
+    "load_settings",
+]
 
 
 def __getattr__(name: str) -> object:

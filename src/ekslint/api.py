@@ -86,12 +86,14 @@ class Finding(Record):
         "container",
         "end_column",
         "end_line",
+        "end_offset",
         "filename",
         "fix",
         "line",
         "message",
         "name",
         "object",
+        "offset",
         "rule",
         "severity",
     )
@@ -110,6 +112,8 @@ class Finding(Record):
         fix: Fix | None = None,
         object: ObjectRef | None = None,
         container: str | None = None,
+        offset: int = 0,
+        end_offset: int = 0,
     ) -> None:
         self.rule = rule
         self.name = name
@@ -123,6 +127,8 @@ class Finding(Record):
         self.fix = fix
         self.object = object
         self.container = container
+        self.offset = offset  # where the span starts and ends in the text, in code points
+        self.end_offset = end_offset
 
 
 def load_settings(path: str | None = None) -> Settings:
@@ -234,6 +240,8 @@ class Session:
                     )
                 )
             fix = Fix(finding.fix.applicability, finding.fix.description, tuple(edits))
+        if end_line == finding.line:
+            end_column = max(end_column, finding.column)
         return Finding(
             rule=finding.rule,
             name=rule.name if rule else finding.rule,
@@ -243,10 +251,12 @@ class Session:
             line=finding.line,
             column=finding.column,
             end_line=end_line,
-            end_column=max(end_column, finding.column) if end_line == finding.line else end_column,
+            end_column=end_column,
             fix=fix,
             object=finding.object,
             container=finding.container,
+            offset=lines.offset(finding.line, finding.column) + bom,
+            end_offset=lines.offset(end_line, end_column) + bom,
         )
 
 

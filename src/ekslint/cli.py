@@ -14,7 +14,7 @@ if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
 
     from ekslint.config.settings import Settings
 
-COMMANDS = ("rules", "rule", "schema", "diagnose", "export")
+COMMANDS = ("rules", "rule", "schema", "diagnose", "export", "server")
 
 
 def lint_parser() -> argparse.ArgumentParser:
@@ -23,8 +23,8 @@ def lint_parser() -> argparse.ArgumentParser:
         description="Find and fix image-pull failures in Kubernetes manifests for Tencent Cloud "
         "EKS (and other serverless-container platforms), offline.",
         epilog="Other commands: 'ekslint rules', 'ekslint rule ID', 'ekslint schema', "
-        "'ekslint diagnose TEXT', 'ekslint export TARGET'. Exit codes: 0 clean, 1 findings, "
-        "2 usage/config error or unreadable input.",
+        "'ekslint diagnose TEXT', 'ekslint export TARGET', 'ekslint server' (language server). "
+        "Exit codes: 0 clean, 1 findings, 2 usage/config error or unreadable input.",
     )
     parser.add_argument(
         "paths",
@@ -148,6 +148,10 @@ def _command(name: str, rest: list[str], out: TextIO, err: TextIO) -> int:
         from ekslint import export
 
         return export.main(rest, out, err)
+    if name == "server":
+        from ekslint import server
+
+        return server.main(rest, err)
     from ekslint import docs
 
     if name == "rules":

@@ -1,0 +1,34 @@
+"""``ekslint server``: a language server over stdio (needs the ``lsp`` extra: pygls)."""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
+    from typing import TextIO
+
+
+def main(args: list[str], err: TextIO) -> int:
+    from ekslint import exitcodes
+
+    if args and args[0] in ("-h", "--help"):
+        err.write(
+            "usage: ekslint server\n\nA language server over stdio: diagnostics, quick fixes "
+            "and fix-all for editors (see the README for VS Code and Neovim).\n"
+        )
+        return exitcodes.CLEAN
+    if args:
+        err.write(f"ekslint server: unexpected argument {args[0]!r}; it takes none\n")
+        return exitcodes.ERROR
+    try:
+        import lsprotocol  # noqa: F401
+        import pygls  # noqa: F401
+    except ImportError:
+        err.write(
+            "ekslint server: the language server needs pygls, which is not installed; "
+            "install it with: pip install 'ekslint[lsp]'\n"
+        )
+        return exitcodes.ERROR
+    from ekslint.server.lsp import serve
+
+    serve()
+    return exitcodes.CLEAN
