@@ -67,6 +67,23 @@ def lint_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also fix files their owner has no write permission for",
     )
+    adopt = parser.add_argument_group("adopting ekslint on an existing repository")
+    adopt.add_argument(
+        "--baseline",
+        metavar="FILE",
+        help="report only findings not accepted in FILE (written by --write-baseline)",
+    )
+    adopt.add_argument(
+        "--write-baseline",
+        metavar="FILE",
+        help="accept every current finding: write their fingerprints to FILE, exit 0",
+    )
+    adopt.add_argument(
+        "--add-suppressions",
+        metavar="REASON",
+        help="accept every current finding with '# ekslint: ignore[ID] REASON' on its line "
+        "(JSON files: an entry in the --baseline FILE, default .ekslint-baseline.json)",
+    )
     conf = parser.add_argument_group("configuration")
     conf.add_argument("--config", metavar="PATH", help="config file (default: search upwards)")
     conf.add_argument(
@@ -206,6 +223,16 @@ def _lint(argv: list[str], out: TextIO, err: TextIO) -> int:
     args = parser.parse_args(argv)
     if args.kustomize and args.paths:
         parser.error("--kustomize DIR lints what DIR renders; give no PATH with it")
+    adopting = [
+        flag
+        for flag, value in (
+            ("--write-baseline", args.write_baseline),
+            ("--add-suppressions", args.add_suppressions),
+        )
+        if value is not None
+    ]
+    if adopting and (args.fix or args.diff or len(adopting) > 1):
+        parser.error(f"{adopting[0]} cannot be combined with --fix, --diff or another of them")
     from ekslint.config.load import ConfigError
     from ekslint.lint.rulepack import RuleDataError
 
@@ -229,6 +256,9 @@ def _lint(argv: list[str], out: TextIO, err: TextIO) -> int:
                 fix_outside_links=args.fix_outside_links,
                 fix_read_only=args.fix_read_only,
                 kustomize=args.kustomize,
+                baseline=args.baseline,
+                write_baseline=args.write_baseline,
+                add_suppressions=args.add_suppressions,
             )
         )
     except (ConfigError, RuleDataError) as exc:
