@@ -164,3 +164,15 @@ def test_adoption_flags_do_not_mix_with_fixing(tmp_path: Path) -> None:
     with pytest.raises(SystemExit) as exit_:
         run([str(tmp_path), "--fix", "--add-suppressions", "x"])
     assert exit_.value.code == 2
+
+
+def test_baseline_on_stdin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # --stdin-filename is relative to the working directory
+    baseline = tmp_path / "b.json"
+    args = ["-", "--isolated", "--stdin-filename", "pod.yaml"]
+    wrote = run([*args, "--write-baseline", str(baseline)], POD.encode(), monkeypatch)
+    assert wrote.code == 0
+    assert json.loads(baseline.read_text())["findings"][0]["file"] == "pod.yaml"
+    assert run([*args, "--baseline", str(baseline)], POD.encode(), monkeypatch).code == 0
+    other = POD.replace("10.0.0.1:5000", "10.0.0.3:5000").encode()
+    assert run([*args, "--baseline", str(baseline)], other, monkeypatch).code == 1

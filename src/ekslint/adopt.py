@@ -36,18 +36,23 @@ def annotate(text: str, findings: list[Finding], reason: str) -> tuple[str, list
         if finding.rule not in ids:
             ids.append(finding.rule)
     before = _meaning(body)
-    refused: set[int] = set()
-    for number, ids in sorted(by_line.items()):
-        if not 0 < number <= len(lines):
-            refused.add(number)
-            continue
-        original = lines[number - 1]
-        lines[number - 1] = _with_comment(original, ids, reason)
-        if _meaning("\n".join(lines)) != before:
-            lines[number - 1] = original
-            refused.add(number)
+    refused = {number for number in by_line if not 0 < number <= len(lines)}
+    commented = list(lines)
+    for number, ids in by_line.items():
+        if number not in refused:
+            commented[number - 1] = _with_comment(lines[number - 1], ids, reason)
+    if _meaning("\n".join(commented)) != before:
+        # Some comment changed what the file says: find which, one line at a time.
+        commented = list(lines)
+        for number, ids in sorted(by_line.items()):
+            if number in refused:
+                continue
+            commented[number - 1] = _with_comment(lines[number - 1], ids, reason)
+            if _meaning("\n".join(commented)) != before:
+                commented[number - 1] = lines[number - 1]
+                refused.add(number)
     left = [f for f in findings if f.line in refused]
-    return bom + "\n".join(lines), left
+    return bom + "\n".join(commented), left
 
 
 def _with_comment(line: str, ids: list[str], reason: str) -> str:

@@ -92,9 +92,13 @@ class Run:
         self.settings = options.settings
         self.linter = Linter(options.settings)
         self.fixing = options.fix or options.diff
-        # Fingerprints and suppression comments read the text of the findings' lines.
-        self.keep_text = self.fixing or bool(
-            options.baseline or options.write_baseline or options.add_suppressions is not None
+        # Suppression comments are written into the text as read; fingerprints read the
+        # findings' lines, again from the files, but a stream can only be read once.
+        fingerprinting = bool(options.baseline or options.write_baseline)
+        self.keep_text = (
+            self.fixing
+            or options.add_suppressions is not None
+            or (fingerprinting and "-" in options.paths)
         )
 
     def show_settings(self, out: TextIO) -> int:
@@ -317,6 +321,13 @@ class Run:
 
 
 def _text(result: FileResult) -> str:
-    """The text of a file as read (kept while linting), byte order mark included."""
+    """The text of a file as read (kept while linting, else read again), byte order mark
+    included."""
+    if not result.chunks and result.findings and not result.path.startswith("<"):
+        try:
+            with open(result.path, encoding="utf-8", errors="replace", newline="") as handle:
+                return handle.read()
+        except OSError:
+            return ""
     body = "".join(text for _, text in (result.chunks[i] for i in sorted(result.chunks)))
     return ("\ufeff" if result.chunks_had_bom else "") + body
