@@ -176,3 +176,9 @@ def test_baseline_on_stdin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     assert run([*args, "--baseline", str(baseline)], POD.encode(), monkeypatch).code == 0
     other = POD.replace("10.0.0.1:5000", "10.0.0.3:5000").encode()
     assert run([*args, "--baseline", str(baseline)], other, monkeypatch).code == 1
+
+
+def test_adoption_flags_do_not_mix_with_kustomize(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        run(["--kustomize", str(tmp_path), "--baseline", "b.json"])
+    assert exit_.value.code == 2

@@ -233,6 +233,12 @@ def _lint(argv: list[str], out: TextIO, err: TextIO) -> int:
     ]
     if adopting and (args.fix or args.diff or len(adopting) > 1):
         parser.error(f"{adopting[0]} cannot be combined with --fix, --diff or another of them")
+    if args.kustomize and (adopting or args.baseline):
+        # Rendered output has no lines of its own to comment or fingerprint stably.
+        parser.error(
+            "--kustomize cannot be combined with --baseline, --write-baseline or "
+            "--add-suppressions; lint the kustomization's files instead"
+        )
     from ekslint.config.load import ConfigError
     from ekslint.lint.rulepack import RuleDataError
 
