@@ -102,6 +102,7 @@ class Finding(Record):
         "origin",
         "path",
         "rule",
+        "severity",
         "source",
     )
 
@@ -119,6 +120,7 @@ class Finding(Record):
         chunk: int = -1,
         extra: dict[str, str] | None = None,
         origin: Origin | None = None,
+        severity: str | None = None,
     ) -> None:
         self.rule = rule  # rule ID, e.g. EKS001
         self.message = message
@@ -133,6 +135,9 @@ class Finding(Record):
         # Shared while empty (many findings, few extras): assign a new dict, never mutate it.
         self.extra: dict[str, str] = _NO_EXTRA if extra is None else extra
         self.origin = origin  # the source file of a rendered object (Kustomize)
+        # A rule whose cases differ in certainty sets it per finding ("error" | "warning");
+        # None: the rule's severity. A severity set in the configuration wins over both.
+        self.severity = severity
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.column, self.rule)
