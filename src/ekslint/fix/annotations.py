@@ -26,7 +26,7 @@ from ekslint.lint.findings import Edit, Note
 
 def add_registries(
     ctx: Context, pod: PodView, role: str, registries: list[str], comment: str = ""
-) -> list[Edit]:
+) -> list[Edit | None]:
     """Make the pod template's annotation for ``role`` list ``registries`` too. ``comment``
     (``  # ...``) goes at the end of the line of a newly inserted annotation.
 
@@ -51,6 +51,7 @@ def add_registries(
         and moving
         and not other.values.is_all
         and set(other.values.registries) <= set(moving)
+        and _own_site(other)
     ):
         # The other annotation holds only what moves: it becomes this one (a rename, rather
         # than deleting the annotations mapping while inserting into it).
@@ -66,7 +67,7 @@ def add_registries(
         names = existing.values.registries + [
             r for r in registries if r not in existing.values.registries
         ]
-        edits = [set_value(ctx, existing, ",".join(names))]
+        edits: list[Edit | None] = [set_value(ctx, existing, ",".join(names))]
     else:
         edits = [insert_annotation(ctx, pod, key, ",".join(registries), comment)]
     if other is not None and moving:
@@ -79,8 +80,17 @@ PROTOCOL_OF_ROLE = {"http": "http", "insecure": "https-self-signed"}
 OTHER_ROLE = {"http": "insecure", "insecure": "http"}
 
 
-def remove_registries(ctx: Context, site: AnnotationSite, registries: list[str]) -> Edit:
-    """Drop ``registries`` from the annotation (and the annotation when nothing is left)."""
+def _own_site(site: AnnotationSite) -> bool:
+    """The annotation is written where it applies, not brought in by a merge key."""
+    if site.metadata is None:
+        return False
+    section_key, mapping = _section(site)
+    return _own_entry(site.metadata, section_key) and _own_entry(mapping, site.key_node)
+
+
+def remove_registries(ctx: Context, site: AnnotationSite, registries: list[str]) -> Edit | None:
+    """Drop ``registries`` from the annotation (and the annotation when nothing is left); None
+    when the annotation cannot be deleted exactly (see remove_annotation)."""
     keep = [r for r in site.values.registries if r not in registries]
     parts = ["all"] if site.values.is_all else []
     parts += [site.values.rewritten(keep)] if keep else []

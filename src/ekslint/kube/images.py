@@ -170,6 +170,29 @@ def _check_digest(digest: str) -> None:
         raise InvalidImage(f"digest {digest!r} must be lower-case hex", "digest")
 
 
+# Docker Hub's web site: it answers the registry API with HTML 404 pages, so every pull fails.
+DOCKER_HUB_WEBSITE = "hub.docker.com"
+# A repository's page there is /r/<user>/<repo>: the "r/" is not part of the name.
+_REPOSITORY_PAGE = "r"
+
+
+def docker_hub_meant(text: str) -> str | None:
+    """For an image on hub.docker.com, the Docker Hub reference its author meant (same
+    repository, less the web page's ``r/``; same tag and digest); else None."""
+    try:
+        image = parse_image(text)
+    except InvalidImage:
+        return None
+    if image.registry != DOCKER_HUB_WEBSITE:
+        return None
+    first, _, rest = image.repository.partition("/")
+    repository = rest if first == _REPOSITORY_PAGE and rest else image.repository
+    if "/" not in repository:
+        repository = f"library/{repository}"
+    suffix = text[len(image.domain) + 1 + len(image.repository) :]  # tag and digest, as written
+    return f"{DOCKER_HUB}/{repository}{suffix}"
+
+
 def registry_of(text: str) -> str | None:
     """The registry ``host[:port]`` the runtime contacts for ``text``, as written (the legacy
     index.docker.io read as docker.io, as the runtime reads it), even when the rest of the

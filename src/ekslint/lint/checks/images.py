@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from ekslint.fix.edits import quote
 from ekslint.input.yamlnodes import ScalarNode
-from ekslint.kube.images import ImageRef
+from ekslint.kube.images import DOCKER_HUB_WEBSITE, docker_hub_meant
 from ekslint.kube.pods import PodView
 from ekslint.lint.checks import check
 from ekslint.lint.context import Context
@@ -36,7 +36,7 @@ def docker_hub_lookalike(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Fin
     for container in pod.containers:
         image = container.image
         if image is not None and image.registry == DOCKER_HUB_WEBSITE:
-            yield _website_finding(rule, ctx, pod, container.image_node, image, container.name)
+            yield _website_finding(rule, ctx, pod, container.image_node, container.name)
             continue
         if image is None or image.explicit_registry:
             continue
@@ -54,31 +54,23 @@ def docker_hub_lookalike(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Fin
         )
 
 
-# Docker Hub's web site: it answers the registry API with HTML 404 pages, so every pull fails.
-DOCKER_HUB_WEBSITE = "hub.docker.com"
-# A repository's page there is /r/<user>/<repo>: the "r/" is not part of the name.
-_REPOSITORY_PAGE = "r"
-
-
 def _website_finding(
-    rule: Rule, ctx: Context, pod: PodView, node: ScalarNode, image: ImageRef, container: str | None
+    rule: Rule, ctx: Context, pod: PodView, node: ScalarNode, container: str | None
 ) -> Finding:
     text = str(node.value)
-    first, _, rest = image.repository.partition("/")
-    repository = rest if first == _REPOSITORY_PAGE and rest else image.repository
-    if "/" not in repository:
-        repository = f"library/{repository}"
-    suffix = text[len(image.domain) + 1 + len(image.repository) :]  # tag and digest, as written
-    meant = f"docker.io/{repository}{suffix}"
-    edit = Edit(node.start_mark.index, node.end_mark.index, quote(meant, node))
+    meant = docker_hub_meant(text)
+    fix = None
+    if meant is not None:
+        edit = Edit(node.start_mark.index, node.end_mark.index, quote(meant, node))
+        fix = ctx.fix(rule, f"pull {meant}", edit, unsafe=True)
     return ctx.finding(
         rule,
         node,
-        f"image {text!r} names hub.docker.com, Docker Hub's web site, as its registry: it "
-        f"serves no registry API and the pull fails; Docker Hub's registry is docker.io "
-        f"({meant})",
+        f"image {text!r} names {DOCKER_HUB_WEBSITE}, Docker Hub's web site, as its registry: "
+        f"it serves no registry API and the pull fails; Docker Hub's registry is docker.io"
+        + (f" ({meant})" if meant else ""),
         obj=pod.obj.ref,
         container=container,
-        fix=ctx.fix(rule, f"pull {meant}", edit, unsafe=True),
+        fix=fix,
         severity="error",
     )

@@ -65,8 +65,8 @@ def misplaced(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
         registries = site.values.registries or ["all"]
         fix = None
         added = add_registries(ctx, pod, site.role, registries, "  " + text if text else "")
-        if removal is not None and added:
-            edits = [removal, *added]
+        if removal is not None and added and None not in added:
+            edits = [removal, *(edit for edit in added if edit is not None)]
             fix = ctx.fix(rule, "move it into the pod template", *_ordered(edits))
         # Moving an annotation into metadata it was removed from (a Pod's labels) is one edit
         # inside another: let the two overlap only when they touch different characters.

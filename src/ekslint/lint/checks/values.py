@@ -163,7 +163,7 @@ def wrong_annotation(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding
             site.value_node,
             f"{site.key} lists {', '.join(wrong)}, declared {protocol}: it belongs in {right_key}",
             obj=pod.obj.ref,
-            fix=ctx.fix(rule, f"move {', '.join(wrong)} to {right_key}", *edits),
+            fix=ctx.fix(rule, f"move {', '.join(wrong)} to {right_key}", *edits) if edits else None,
         )
 
 
