@@ -20,7 +20,12 @@ os.environ.setdefault("XDG_CACHE_HOME", tempfile.mkdtemp(prefix="ekslint-test-ca
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
-CORPUS = ROOT.parent / "shared" / "corpus" / "real"
+# shared/ sits beside the repository (or beside the folder of work trees that holds it).
+SHARED = next(
+    (p / "shared" for p in ROOT.parents if (p / "shared" / "corpus").is_dir()),
+    ROOT.parent / "shared",
+)
+CORPUS = SHARED / "corpus" / "real"
 
 settings.register_profile("ci", max_examples=500, deadline=None, derandomize=True)
 settings.register_profile("dev", max_examples=100, deadline=None)

@@ -114,6 +114,55 @@ def test_pull_secrets_feed_the_eks009_fix(project: Path) -> None:
     assert rules(lint("m.yaml")) == []
 
 
+SERVICE_ACCOUNT = "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: default\n"
+
+
+def test_eks009_is_sure_only_when_it_saw_the_service_account(project: Path) -> None:
+    write(project / "m.yaml", TCR_DEPLOYMENT)
+    unseen = lint("m.yaml").json["findings"][0]
+    assert unseen["severity"] == "warning"
+    assert "ServiceAccount 'default' is not among the inputs" in unseen["message"]
+    write(project / "m.yaml", TCR_DEPLOYMENT + SERVICE_ACCOUNT)
+    seen = lint("m.yaml").json["findings"][0]
+    assert seen["severity"] == "error"
+    assert "neither the pod nor its ServiceAccount 'default'" in seen["message"]
+    # A severity in the configuration wins over the finding's own, in both directions.
+    write(project / ".ekslint.yaml", "severity: {EKS009: warning}\n")
+    assert lint("m.yaml").json["findings"][0]["severity"] == "warning"
+    write(project / "m.yaml", TCR_DEPLOYMENT)
+    write(project / ".ekslint.yaml", "severity: {tcr-missing-pull-secret: error}\n")
+    assert lint("m.yaml").json["findings"][0]["severity"] == "error"
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        "injected-pull-secrets: [mytcr.tencentcloudcr.com]",
+        "public-repositories: [mytcr.tencentcloudcr.com]",
+        "public-repositories: [mytcr.tencentcloudcr.com/team]",
+    ],
+)
+def test_public_and_injected_registries_need_no_pull_secrets(project: Path, config: str) -> None:
+    write(project / "m.yaml", TCR_DEPLOYMENT + SERVICE_ACCOUNT)
+    write(project / ".ekslint.yaml", config + "\n")
+    assert rules(lint("m.yaml")) == []
+
+
+def test_a_public_namespace_covers_only_itself(project: Path) -> None:
+    write(project / "m.yaml", TCR_DEPLOYMENT.replace("team/web", "teamster/web"))
+    write(project / ".ekslint.yaml", "public-repositories: [mytcr.tencentcloudcr.com/team]\n")
+    assert rules(lint("m.yaml")) == ["EKS009"]
+
+
+def test_declaring_a_tcr_registry_https_does_not_make_it_public(project: Path) -> None:
+    write(project / "m.yaml", TCR_DEPLOYMENT)
+    write(
+        project / ".ekslint.yaml",
+        "registries:\n  - {host: mytcr.tencentcloudcr.com, protocol: https}\n",
+    )
+    assert rules(lint("m.yaml")) == ["EKS009"]
+
+
 @pytest.mark.parametrize(
     ("config", "expected"),
     [
@@ -301,6 +350,8 @@ def test_show_settings_with_origins(project: Path) -> None:
             {"host": "10.0.0.1:5000", "protocol": "http"},
         ],
         "pull-secrets": {"mytcr.tencentcloudcr.com": "mytcr-pull"},
+        "injected-pull-secrets": [],
+        "public-repositories": [],
         "select": ["EKS"],
         "ignore": [],
         "severity": {"EKS012": "error"},
@@ -329,6 +380,8 @@ def test_schema_command_prints_the_shipped_schema() -> None:
         "platform-packs",
         "registries",
         "pull-secrets",
+        "injected-pull-secrets",
+        "public-repositories",
         "select",
         "ignore",
         "severity",
@@ -370,8 +423,8 @@ def config_error(project: Path, text: str, name: str = ".ekslint.yaml", *args: s
         (
             "platfrom: tencent-eks\n",
             "1:1: unknown key platfrom (did you mean 'platform'?); expected one of: exclude, "
-            "ignore, per-file-ignores, platform, platform-packs, pull-secrets, registries, select, "
-            "severity",
+            "ignore, injected-pull-secrets, per-file-ignores, platform, platform-packs, "
+            "public-repositories, pull-secrets, registries, select, severity",
         ),
         (
             "registries:\n  - host: 10.0.0.1:5000\n    protcol: http\n",

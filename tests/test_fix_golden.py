@@ -193,3 +193,18 @@ def test_convergence_covers_rule_fixtures() -> None:
     """Skips gracefully while the rule fixtures do not exist, never silently afterwards."""
     if RULES.is_dir():
         assert any(name.startswith("rules/") for name, _, _ in CONVERGENCE)
+
+
+def test_fixing_the_examples_never_lists_a_registry_in_both_annotations(tmp_path: Path) -> None:
+    """A fix that adds a registry to one annotation (EKS001/EKS002, EKS006's move) takes it out
+    of the other when the configuration says which one it needs."""
+    copy = tmp_path / "examples"
+    shutil.copytree(ROOT / "examples", copy)
+    config = str(copy / ".ekslint.yaml")
+    run([str(copy), "--fix", "--isolated", "--config", config])
+    after = run([str(copy), "--format", "json", "--isolated", "--config", config])
+    assert "EKS015" not in {f["rule"] for f in after.json["findings"]}
+    assert all(
+        not f["fix"]["available"] or f["fix"]["applicability"] == "unsafe"
+        for f in after.json["findings"]
+    )

@@ -45,6 +45,44 @@ def test_parse(
     )
 
 
+def test_only_index_docker_io_folds_into_docker_hub() -> None:
+    assert parse_image("index.docker.io/nginx").domain == "docker.io"
+    ref = parse_image("registry-1.docker.io/nginx")
+    assert (ref.domain, ref.registry, ref.repository) == (
+        "registry-1.docker.io",
+        "registry-1.docker.io",
+        "nginx",
+    )
+
+
+def test_the_host_keeps_its_case_and_compares_without_it() -> None:
+    ref = parse_image("Harbor.Example.com/team/app")
+    assert (ref.domain, ref.registry) == ("Harbor.Example.com", "harbor.example.com")
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        "app:v\u00e9",  # a non-ASCII letter: Go's regexp class \w is ASCII
+        "app@sha256:" + "a" * 63,
+        "app@sha256:" + "A" * 64,
+        "app@sha384:" + "a" * 64,
+        "app@md5:" + "a" * 32,
+        "a" * 64,
+        "example.com/" + "a" * 256,
+    ],
+)
+def test_rejected_like_the_runtime(image: str) -> None:
+    with pytest.raises(InvalidImage):
+        parse_image(image)
+
+
+def test_the_length_limit_counts_the_path_only() -> None:
+    ref = parse_image("a-very-long-registry-host.example.com/" + "a" * 255)
+    assert len(ref.repository) == 255
+    assert parse_image("app@sha512:" + "a" * 128).digest == "sha512:" + "a" * 128
+
+
 def test_tag_and_digest_are_not_part_of_the_host() -> None:
     ref = parse_image("10.0.0.1:5000/app:5000")
     assert ref.registry == "10.0.0.1:5000" and ref.tag == "5000"

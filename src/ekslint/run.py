@@ -158,6 +158,7 @@ class Run:
             files=len(results),
             fix_mode=args.fix,
             unsafe_fixes=args.unsafe_fixes,
+            configured=self.linter.selection.configured,
         )
         fixed_stream: str | None = None
         diff_text = ""

@@ -319,8 +319,10 @@ def _describe(error: ValidationError, source: ConfigSource) -> ConfigError:
 
 
 def _pattern_meaning(parts: list[str]) -> str | None:
-    if parts and parts[-1] == "host":
+    if parts and (parts[-1] == "host" or parts[0] == "injected-pull-secrets"):
         return "a registry host or host:port as in the image reference, without scheme or path"
+    if parts and parts[0] == "public-repositories":
+        return "a registry host[:port], optionally followed by /namespace, without scheme"
     if parts and parts[0] in ("select", "ignore", "per-file-ignores"):
         return "a rule ID (EKS013), an ID prefix (EKS01, EKS) or a rule name (wildcard-all)"
     if parts == ["platform"]:
@@ -436,6 +438,8 @@ def apply_config(settings: Settings, source: ConfigSource) -> None:
         "severity": "severity",
         "per-file-ignores": "per_file_ignores",
         "pull-secrets": "pull_secrets",
+        "injected-pull-secrets": "injected_pull_secrets",
+        "public-repositories": "public_repositories",
     }
     for key, attribute in simple.items():
         if key in data:

@@ -34,10 +34,12 @@ class Settings:
         "config_path",
         "exclude",
         "ignore",
+        "injected_pull_secrets",
         "origins",
         "per_file_ignores",
         "platform",
         "platform_packs",
+        "public_repositories",
         "pull_secrets",
         "registries",
         "select",
@@ -49,6 +51,8 @@ class Settings:
         self.platform_packs: dict[str, str] = {}  # name -> file, from platform-packs
         self.registries: dict[str, str] = {}  # normalised host[:port] -> protocol
         self.pull_secrets: dict[str, str] = {}  # registry host -> secret name
+        self.injected_pull_secrets: list[str] = []  # registry hosts the cluster adds secrets for
+        self.public_repositories: list[str] = []  # "host[:port]" or "host[:port]/namespace"
         self.select: list[str] = ["ALL"]
         self.ignore: list[str] = []
         self.severity: dict[str, str] = {}  # selector -> "error" | "warning"
@@ -92,12 +96,30 @@ class Settings:
         lowered = {normalize_registry(k): v for k, v in self.pull_secrets.items()}
         return lowered.get(registry) or lowered.get(split_host_port(registry)[0])
 
+    def pull_secrets_injected(self, registry: str) -> bool:
+        """The cluster adds pull secrets for ``registry`` (a host without port covers all)."""
+        hosts = {normalize_registry(h) for h in self.injected_pull_secrets}
+        return registry in hosts or split_host_port(registry)[0] in hosts
+
+    def is_public_repository(self, registry: str, repository: str) -> bool:
+        """``registry/repository`` is under one of ``public-repositories``."""
+        for prefix in self.public_repositories:
+            host, _, namespace = prefix.partition("/")
+            host = normalize_registry(host)
+            if host != registry and host != split_host_port(registry)[0]:
+                continue
+            if not namespace or repository == namespace or repository.startswith(namespace + "/"):
+                return True
+        return False
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "platform": self.platform,
             "platform-packs": list(self.platform_packs.values()),
             "registries": [{"host": h, "protocol": p} for h, p in self.registries.items()],
             "pull-secrets": dict(self.pull_secrets),
+            "injected-pull-secrets": list(self.injected_pull_secrets),
+            "public-repositories": list(self.public_repositories),
             "select": list(self.select),
             "ignore": list(self.ignore),
             "severity": dict(self.severity),

@@ -26,19 +26,75 @@ from ekslint.lint.findings import Edit, Note
 
 def add_registries(
     ctx: Context, pod: PodView, role: str, registries: list[str], comment: str = ""
-) -> list[Edit]:
+) -> list[Edit | None]:
     """Make the pod template's annotation for ``role`` list ``registries`` too. ``comment``
-    (``  # ...``) goes at the end of the line of a newly inserted annotation."""
+    (``  # ...``) goes at the end of the line of a newly inserted annotation.
+
+    A registry declared for ``role`` that the other annotation lists is moved, not copied: a
+    registry in both is a conflict of its own (EKS015)."""
     key = ctx.platform.annotations[role]
     existing = pod_site(pod, role)
+    other = next(
+        (s for s in pod.sites if s.role == OTHER_ROLE[role] and s.placement == "pod"), None
+    )
+    moving = []
+    if other is not None:
+        moving = [
+            r
+            for r in registries
+            if r in other.values.registries
+            and ctx.settings.protocol_of(r) == PROTOCOL_OF_ROLE[role]
+        ]
+    if (
+        existing is None
+        and other is not None
+        and moving
+        and not other.values.is_all
+        and set(other.values.registries) <= set(moving)
+        and _own_site(other)
+    ):
+        # The other annotation holds only what moves: it becomes this one (a rename, rather
+        # than deleting the annotations mapping while inserting into it).
+        rename = Edit(
+            other.key_node.start_mark.index,
+            other.key_node.end_mark.index,
+            quote(key, other.key_node),
+        )
+        return [rename, set_value(ctx, other, ",".join(registries))]
     if existing is None and not pod.template.writable:
         return []  # nowhere ekslint can write for this carrier
     if existing is not None:
         names = existing.values.registries + [
             r for r in registries if r not in existing.values.registries
         ]
-        return [set_value(ctx, existing, ",".join(names))]
-    return [insert_annotation(ctx, pod, key, ",".join(registries), comment)]
+        edits: list[Edit | None] = [set_value(ctx, existing, ",".join(names))]
+    else:
+        edits = [insert_annotation(ctx, pod, key, ",".join(registries), comment)]
+    if other is not None and moving:
+        edits.append(remove_registries(ctx, other, moving))
+    return edits
+
+
+# The declared protocol each registry annotation is for, and the other annotation.
+PROTOCOL_OF_ROLE = {"http": "http", "insecure": "https-self-signed"}
+OTHER_ROLE = {"http": "insecure", "insecure": "http"}
+
+
+def _own_site(site: AnnotationSite) -> bool:
+    """The annotation is written where it applies, not brought in by a merge key."""
+    if site.metadata is None:
+        return False
+    section_key, mapping = _section(site)
+    return _own_entry(site.metadata, section_key) and _own_entry(mapping, site.key_node)
+
+
+def remove_registries(ctx: Context, site: AnnotationSite, registries: list[str]) -> Edit | None:
+    """Drop ``registries`` from the annotation (and the annotation when nothing is left); None
+    when the annotation cannot be deleted exactly (see remove_annotation)."""
+    keep = [r for r in site.values.registries if r not in registries]
+    parts = ["all"] if site.values.is_all else []
+    parts += [site.values.rewritten(keep)] if keep else []
+    return set_value(ctx, site, ",".join(parts)) if parts else remove_annotation(ctx, site)
 
 
 def pod_site(pod: PodView, role: str) -> AnnotationSite | None:

@@ -8,6 +8,8 @@ be equal but for what fixes are there to change:
 - an annotation value that is not a string may become the string that reads back as it
   (``true`` -> ``"true"``, ``key:`` -> ``""``);
 - ``imagePullSecrets`` may appear where there was none (absent, null or ``[]``);
+- an ``image`` on hub.docker.com (Docker Hub's web site, never pullable) may become the
+  docker.io reference it meant, and nothing else;
 - an empty or null ``metadata``, ``annotations`` or ``labels`` counts as absent (fixes create
   them to hold an annotation, and remove them when a move leaves them empty);
 - pod metadata of custom resources counts as ``metadata`` wherever its carrier keeps it
@@ -31,6 +33,8 @@ from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from ekslint.kube.images import docker_hub_meant
 
 _Loader: Any = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
 _RESOLVER: Any = yaml.resolver.Resolver()
@@ -183,6 +187,14 @@ class Guard:
                 name == "imagePullSecrets"
                 and _none_or_empty(before)
                 and (after is None or _is_null(after) or isinstance(after, SequenceNode))
+            ):
+                continue
+            if (
+                name == "image"
+                and isinstance(before, ScalarNode)
+                and isinstance(after, ScalarNode)
+                and after.tag == _STR
+                and after.value == docker_hub_meant(str(before.value))
             ):
                 continue
             child = ""

@@ -1,9 +1,10 @@
 """Image references, parsed the way the container runtime parses them.
 
-Follows distribution/reference (``ParseNormalizedNamed`` and ``splitDockerDomain``): the first
-``/``-separated component is a registry host only if it contains ``.`` or ``:``, is ``localhost``,
-or has upper-case letters; anything else is a Docker Hub repository. Getting this wrong is the
-whole point of EKS017: ``harbor/ns/app`` is pulled from Docker Hub.
+Follows distribution/reference v0.6 (``ParseNormalizedNamed`` and ``splitDockerDomain``, what
+kubelet and containerd run on a pod's image): the first ``/``-separated component is a registry
+host only if it contains ``.`` or ``:``, is ``localhost``, or has upper-case letters; anything else
+is a Docker Hub repository. Getting this wrong is the whole point of EKS017: ``harbor/ns/app`` is
+pulled from Docker Hub. tests/test_image_grammar.py holds this parser to the library's own cases.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ import re
 from ekslint.record import Record
 
 DOCKER_HUB = "docker.io"
-_HUB_ALIASES = frozenset({"index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"})
+# The only host the runtime rewrites to docker.io; registry-1.docker.io and
+# registry.hub.docker.com stay hosts of their own (a docker.io mirror does not apply to them).
+_LEGACY_HUB = "index.docker.io"
 
 # distribution/reference grammar, in Python regex form.
 _ALNUM = r"[a-z0-9]+"
@@ -23,8 +26,13 @@ _PATH_RE = re.compile(rf"{_PATH_COMPONENT}(?:/{_PATH_COMPONENT})*")
 _DOMAIN_COMPONENT = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
 _HOST = rf"(?:{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*|\[[a-fA-F0-9:]+\])"
 _DOMAIN_RE = re.compile(rf"{_HOST}(?::[0-9]+)?")
-_TAG_RE = re.compile(r"[\w][\w.-]{0,127}")
+# Go's regexp `\w` is ASCII; Python's matches any Unicode letter.
+_TAG_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 _DIGEST_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}")
+# go-digest's algorithms as kubelet and containerd link them, with their hex lengths.
+_DIGEST_HEX_LENGTHS = {"sha256": 64, "sha384": 96, "sha512": 128}
+_LOWER_HEX_RE = re.compile(r"[a-f0-9]+")
+_IDENTIFIER_RE = re.compile(r"[a-f0-9]{64}")
 _PLACEHOLDER_RE = re.compile(r"\$\{[^}]*\}?|\$\([^)]*\)?|\{\{.*?(?:\}\}|$)|\$[A-Z_][A-Z0-9_]*")
 _MAX_NAME_LENGTH = 255
 
@@ -32,17 +40,18 @@ _MAX_NAME_LENGTH = 255
 class ImageRef(Record):
     """A parsed image reference. ``registry`` is ``host[:port]`` as the runtime contacts it."""
 
-    __slots__ = ("digest", "explicit_registry", "registry", "repository", "tag")
+    __slots__ = ("digest", "domain", "explicit_registry", "registry", "repository", "tag")
 
     def __init__(
         self,
-        registry: str,
+        domain: str,
         repository: str,
         tag: str | None,
         digest: str | None,
         explicit_registry: bool,
     ) -> None:
-        self.registry = registry
+        self.domain = domain  # as the runtime reports it (``Domain()``): case kept
+        self.registry = normalize_registry(domain)  # the key ekslint compares and looks up
         self.repository = repository
         self.tag = tag
         self.digest = digest
@@ -82,10 +91,11 @@ def split_host_port(registry: str) -> tuple[str, str | None]:
 
 
 def normalize_registry(registry: str) -> str:
-    """Canonical form used for comparisons: lower-case host, Docker Hub aliases folded."""
+    """Canonical form used for comparisons: lower-case host (DNS ignores case), index.docker.io
+    folded into docker.io as the runtime folds it."""
     host, port = split_host_port(registry.strip())
     host = host.lower()
-    if host in _HUB_ALIASES and port is None:
+    if host == _LEGACY_HUB and port is None:
         host = DOCKER_HUB
     return f"{host}:{port}" if port else host
 
@@ -112,12 +122,13 @@ def parse_image(text: str) -> ImageRef:
     if text != text.strip() or any(c.isspace() for c in text):
         raise InvalidImage("image contains white space", "space")
 
+    if _IDENTIFIER_RE.fullmatch(text):
+        raise InvalidImage("a 64-hex-digit name is an image ID, not a repository", "repository")
     name, digest = text, None
     if "@" in name:
         name, _, digest = name.partition("@")
-        if not _DIGEST_RE.fullmatch(digest):
-            raise InvalidImage(f"invalid digest {digest!r}", "digest")
-    registry, remainder, explicit = _split_registry(name)
+        _check_digest(digest)
+    domain, remainder, explicit = _split_registry(name)
     tag = None
     last_slash = remainder.rfind("/")
     colon = remainder.rfind(":")
@@ -125,29 +136,72 @@ def parse_image(text: str) -> ImageRef:
         remainder, tag = remainder[:colon], remainder[colon + 1 :]
         if not _TAG_RE.fullmatch(tag):
             raise InvalidImage(f"invalid tag {tag!r}", "tag")
-    if explicit and not _DOMAIN_RE.fullmatch(registry):
-        raise InvalidImage(f"invalid registry host {registry!r}", "host")
+    if explicit and not _DOMAIN_RE.fullmatch(domain):
+        raise InvalidImage(f"invalid registry host {domain!r}", "host")
     if remainder != remainder.lower() and _PATH_RE.fullmatch(remainder.lower()):
         raise InvalidImage(f"repository name must be lowercase: {remainder!r}", "lowercase")
     if not _PATH_RE.fullmatch(remainder):
         raise InvalidImage(f"invalid repository name {remainder!r}", "repository")
-    if len(registry) + 1 + len(remainder) > _MAX_NAME_LENGTH:
-        raise InvalidImage(f"repository name longer than {_MAX_NAME_LENGTH} characters", "length")
-    registry = normalize_registry(registry)
-    if registry == DOCKER_HUB and "/" not in remainder:
+    if domain == _LEGACY_HUB:
+        domain = DOCKER_HUB
+    if domain == DOCKER_HUB and "/" not in remainder:
         remainder = f"library/{remainder}"
-    return ImageRef(registry, remainder, tag, digest, explicit)
+    # The limit is on the path alone (distribution/reference v0.6 and later).
+    if len(remainder) > _MAX_NAME_LENGTH:
+        raise InvalidImage(f"repository path longer than {_MAX_NAME_LENGTH} characters", "length")
+    return ImageRef(domain, remainder, tag, digest, explicit)
+
+
+def _check_digest(digest: str) -> None:
+    """go-digest's Validate: the grammar, then a known algorithm, then its exact hex form."""
+    if not _DIGEST_RE.fullmatch(digest):
+        raise InvalidImage(f"invalid digest {digest!r}", "digest")
+    algorithm, _, encoded = digest.partition(":")
+    length = _DIGEST_HEX_LENGTHS.get(algorithm)
+    if length is None:
+        raise InvalidImage(
+            f"unsupported digest algorithm {algorithm!r} (sha256, sha384, sha512)", "digest"
+        )
+    if len(encoded) != length:
+        raise InvalidImage(
+            f"a {algorithm} digest has {length} hex digits, not {len(encoded)}", "digest"
+        )
+    if not _LOWER_HEX_RE.fullmatch(encoded):
+        raise InvalidImage(f"digest {digest!r} must be lower-case hex", "digest")
+
+
+# Docker Hub's web site: it answers the registry API with HTML 404 pages, so every pull fails.
+DOCKER_HUB_WEBSITE = "hub.docker.com"
+# A repository's page there is /r/<user>/<repo>: the "r/" is not part of the name.
+_REPOSITORY_PAGE = "r"
+
+
+def docker_hub_meant(text: str) -> str | None:
+    """For an image on hub.docker.com, the Docker Hub reference its author meant (same
+    repository, less the web page's ``r/``; same tag and digest); else None."""
+    try:
+        image = parse_image(text)
+    except InvalidImage:
+        return None
+    if image.registry != DOCKER_HUB_WEBSITE:
+        return None
+    first, _, rest = image.repository.partition("/")
+    repository = rest if first == _REPOSITORY_PAGE and rest else image.repository
+    if "/" not in repository:
+        repository = f"library/{repository}"
+    suffix = text[len(image.domain) + 1 + len(image.repository) :]  # tag and digest, as written
+    return f"{DOCKER_HUB}/{repository}{suffix}"
 
 
 def registry_of(text: str) -> str | None:
-    """The registry ``host[:port]`` the runtime contacts for ``text``, as written (Docker Hub's
-    aliases read as docker.io), even when the rest of the reference is invalid; None when there
-    is no reference to read (empty, or white space in it)."""
+    """The registry ``host[:port]`` the runtime contacts for ``text``, as written (the legacy
+    index.docker.io read as docker.io, as the runtime reads it), even when the rest of the
+    reference is invalid; None when there is no reference to read (empty, or white space)."""
     name = text.strip().split("@", 1)[0]
     if not name or any(c.isspace() for c in name):
         return None
     registry, _, explicit = _split_registry(name)
-    if explicit and registry.lower() in _HUB_ALIASES:
+    if explicit and registry == _LEGACY_HUB:
         return DOCKER_HUB
     return registry
 

@@ -183,10 +183,10 @@ def build_pod(template: PodTemplate, platform: Platform) -> PodView:
                         continue
                     if key in platform.known_annotations:
                         continue
-                    matches = platform.close_matches(key)
-                    if len(matches) != 1 or platform.role_of(matches[0]) is None:
+                    matches = platform.likely_typos(key)
+                    if len(matches) != 1 or platform.role_of(matches[0][1]) is None:
                         continue
-                    intended = matches[0]
+                    intended = matches[0][1]
                     role = platform.role_of(intended)
                     placement = "misspelt"
                 elif section == "labels":

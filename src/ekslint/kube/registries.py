@@ -29,6 +29,10 @@ class RegistryCatalog:
         self._public = _matcher(lists["public"])
         self._tcr = _matcher(lists["tcr"])
         self._tcr_mirrors = frozenset(h.lower() for h in lists["tcr-public-mirrors"])
+        self._public_tcr = [
+            (_matcher(group["registries"]), frozenset(n["namespace"] for n in group["namespaces"]))
+            for group in lists["tcr-public-repositories"]
+        ]
         self._private_suffixes = tuple(lists["private-suffixes"])
         self.lookalike_names = frozenset(lists["lookalike-names"])
         self._lists: dict[str, re.Pattern[str]] = {}
@@ -48,6 +52,14 @@ class RegistryCatalog:
     def is_private_tcr(self, registry: str) -> bool:
         host, _ = split_host_port(registry.lower())
         return bool(self._tcr.match(host)) and host not in self._tcr_mirrors
+
+    def is_public_tcr_repository(self, registry: str, repository: str) -> bool:
+        """A namespace Tencent publishes for anyone (``ccr.ccs.tencentyun.com/tkeimages``)."""
+        host, _ = split_host_port(registry.lower())
+        namespace = repository.split("/", 1)[0]
+        return any(
+            namespace in namespaces and hosts.match(host) for hosts, namespaces in self._public_tcr
+        )
 
     def classify(self, registry: str) -> Kind:
         host, port = split_host_port(registry.lower())

@@ -68,6 +68,7 @@ class Context(Record):
         fix: Fix | None = None,
         line_offset: int = 0,
         column_offset: int = 0,
+        severity: str | None = None,
     ) -> Finding:
         mark = node.start_mark
         line, column = mark.line, mark.column
@@ -93,6 +94,7 @@ class Context(Record):
             fix=fix,
             chunk=self.chunk_index,
             end=end,
+            severity=severity,
         )
         if self.origin_of is not None:
             finding.origin = self.origin_of(node)

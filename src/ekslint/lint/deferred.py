@@ -142,19 +142,69 @@ class UnlessDeclaredGlobally(Record):
 
 
 class UnlessAccountHasSecrets(Record):
-    """EKS009: report unless the pod's ServiceAccount, found in the inputs, has pull secrets."""
+    """EKS009: report unless the pod's ServiceAccount, found in the inputs, has pull secrets.
 
-    __slots__ = ("account", "finding", "namespace")
+    What ekslint saw decides how sure the finding is: a ServiceAccount in the inputs without
+    pull secrets means the pull fails (error); one not in the inputs may have them, or the
+    cluster may add them (TCR's tcr-assistant add-on), so the finding says what to check
+    (warning)."""
 
-    def __init__(self, finding: Finding, namespace: str | None, account: str) -> None:
+    __slots__ = (
+        "account",
+        "finding",
+        "image",
+        "namespace",
+        "pod",
+        "registry",
+        "secret_configured",
+    )
+
+    def __init__(
+        self,
+        finding: Finding,
+        namespace: str | None,
+        account: str,
+        image: str,
+        registry: str,
+        pod: str,
+        *,
+        secret_configured: bool,
+    ) -> None:
         self.finding = finding
         self.namespace = namespace
         self.account = account
+        self.image = image
+        self.registry = registry
+        self.pod = pod  # "the pod", or what holds its template ("the Knative Service's ...")
+        self.secret_configured = secret_configured
 
     def __call__(self, inventory: Inventory) -> list[Finding]:
-        return (
-            [] if inventory.account_pull_secrets(self.namespace, self.account) else [self.finding]
+        secrets = inventory.account_pull_secrets(self.namespace, self.account)
+        if secrets:
+            return []
+        where = f" in namespace {self.namespace!r}" if self.namespace else ""
+        head = f"image {self.image!r} is on {self.registry} (TCR, private by default)"
+        to_fix = (
+            ""
+            if self.secret_configured
+            else "; name the secret under pull-secrets in .ekslint.yaml to fix"
         )
+        if secrets is not None:
+            self.finding.message = (
+                f"{head} but neither {self.pod} nor its ServiceAccount {self.account!r}{where} "
+                f"has imagePullSecrets{to_fix}"
+            )
+            self.finding.severity = "error"
+        else:
+            self.finding.message = (
+                f"{head} and {self.pod} has no imagePullSecrets; its ServiceAccount "
+                f"{self.account!r}{where} is not among the inputs, so ekslint cannot see its "
+                f"pull secrets: check that it lists one for {self.registry}, or, if the cluster "
+                f"adds them (TCR's tcr-assistant add-on), declare the registry under "
+                f"injected-pull-secrets in .ekslint.yaml"
+            )
+            self.finding.severity = "warning"
+        return [self.finding]
 
 
 class SecretMismatch(Record):

@@ -103,6 +103,7 @@ class Finding(Record):
         "origin",
         "path",
         "rule",
+        "severity",
         "source",
     )
 
@@ -121,6 +122,7 @@ class Finding(Record):
         extra: dict[str, str] | None = None,
         origin: Origin | None = None,
         end: tuple[int, int] | None = None,
+        severity: str | None = None,
     ) -> None:
         self.rule = rule  # rule ID, e.g. EKS001
         self.message = message
@@ -137,6 +139,9 @@ class Finding(Record):
         self.origin = origin  # the source file of a rendered object (Kustomize)
         # 1-based (line, column) just past the offending node; None when not known exactly
         self.end = end
+        # A rule whose cases differ in certainty sets it per finding ("error" | "warning");
+        # None: the rule's severity. A severity set in the configuration wins over both.
+        self.severity = severity
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.column, self.rule)

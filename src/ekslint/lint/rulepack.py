@@ -132,10 +132,27 @@ class Platform(Record):
     def role_of(self, key: str) -> Any:
         return self._roles.get(key)
 
-    def close_matches(self, key: str) -> list[str]:
-        import difflib
+    def likely_typos(self, key: str) -> list[tuple[int, str]]:
+        """Known keys ``key`` is probably a misspelling of, as (edits, known key), nearest first.
 
-        return difflib.get_close_matches(key, sorted(self.known_annotations), n=3, cutoff=0.8)
+        Close means one edit (an insertion, deletion, substitution or swap of neighbours), or
+        two for a name of more than 6 characters: a key further from every documented one is
+        more likely a setting ekslint does not know than a typo of one it does.
+        """
+        name = key[len(self.prefix) :] if key.startswith(self.prefix) else key
+        limit = 1 if len(name) <= 6 else 2
+        singular = _singular(key)
+        found = []
+        for known in self.known_annotations:
+            if _singular(known) == singular:
+                found.append((1, known))  # registries for registry: one slip, however spelt
+                continue
+            if abs(len(known) - len(key)) > limit:
+                continue
+            edits = edit_distance(key, known, limit)
+            if edits <= limit:
+                found.append((edits, known))
+        return sorted(found)
 
     def rule_by_name_or_id(self, word: str) -> Rule | None:
         for rule in self.rules.values():
@@ -150,6 +167,38 @@ PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 def is_pack_path(value: str) -> bool:
     """A ``platform`` value that names a pack file rather than a shipped pack."""
     return value.endswith((".yaml", ".yml")) or "/" in value or os.sep in value
+
+
+def _singular(key: str) -> str:
+    """``key`` with each ``-``-separated word made singular (registries -> registry)."""
+    words = []
+    for word in key.split("-"):
+        if word.endswith("ies") and len(word) > 4:
+            word = word[:-3] + "y"
+        elif word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+            word = word[:-1]
+        words.append(word)
+    return "-".join(words)
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Optimal string alignment distance between ``a`` and ``b``, or ``limit + 1`` once it is
+    certain to exceed ``limit`` (the work stays bounded on long hostile keys)."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    before: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], before[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        before, previous = previous, current
+    return min(previous[-1], limit + 1)
 
 
 def available_platforms() -> list[str]:
@@ -201,7 +250,10 @@ def _load_platform(path: str, user: bool) -> Platform:
         id_prefix=data["id-prefix"],
         annotations=dict(data["annotations"]),
         prefix=data["annotation-prefix"],
-        known_annotations=frozenset(data["known-annotations"]) | set(data["annotations"].values()),
+        known_annotations=frozenset(
+            key for group in data["known-annotations"] for key in group["keys"]
+        )
+        | set(data["annotations"].values()),
         list_syntax=ListSyntax(
             scheme_allowed=syntax.get("scheme-allowed", False),
             max_entries=syntax.get("max-entries"),

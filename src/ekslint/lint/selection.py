@@ -69,7 +69,7 @@ def selector_hint(platform: Platform, word: str) -> str:
 
 
 class RuleSelection:
-    __slots__ = ("_enabled", "_severity", "platform", "settings")
+    __slots__ = ("_enabled", "_severity", "configured", "platform", "settings")
 
     def __init__(self, platform: Platform, settings: Settings) -> None:
         self.platform = platform
@@ -79,9 +79,13 @@ class RuleSelection:
             for rule_id in platform.rules
         }
         self._severity: dict[str, str] = {r.id: r.severity for r in platform.rules.values()}
+        configured: set[str] = set()
         for word, severity in settings.severity.items():
             for rule_id in self.expand(word):
                 self._severity[rule_id] = severity
+                configured.add(rule_id)
+        # Rules whose severity the configuration set: it wins over a finding's own.
+        self.configured = frozenset(configured)
 
     def expand(self, word: str) -> list[str]:
         """Rule IDs a selector names: ``ALL``, an ID, an ID prefix, or a rule name."""

@@ -38,6 +38,7 @@ def writer(name: str) -> Writer:
 
 class RunReport(Record):
     __slots__ = (
+        "configured",
         "errors",
         "files",
         "findings",
@@ -60,9 +61,11 @@ class RunReport(Record):
         fixed: list[Finding] | None = None,
         fix_mode: bool = False,
         unsafe_fixes: bool = False,
+        configured: frozenset[str] = frozenset(),
     ) -> None:
         self.platform = platform
         self.severities = severities
+        self.configured = configured  # rules whose severity the configuration set
         self.findings: list[Finding] = [] if findings is None else findings
         self.errors: list[InputError] = [] if errors is None else errors
         self.notes: list[Note] = [] if notes is None else notes
@@ -72,7 +75,9 @@ class RunReport(Record):
         self.unsafe_fixes = unsafe_fixes
 
     def severity(self, finding: Finding) -> str:
-        return self.severities.get(finding.rule, "warning")
+        if finding.severity is None or finding.rule in self.configured:
+            return self.severities.get(finding.rule, "warning")
+        return finding.severity
 
     def fixable(self, finding: Finding) -> bool:
         fix = finding.fix

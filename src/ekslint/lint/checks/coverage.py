@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ekslint.fix.annotations import add_registries, remove_annotation, set_value
+from ekslint.fix.annotations import (
+    OTHER_ROLE,
+    PROTOCOL_OF_ROLE,
+    add_registries,
+    remove_annotation,
+    set_value,
+)
 from ekslint.kube.carriers import get_text, pod_labels, selector_of
 from ekslint.kube.images import split_host_port
 from ekslint.kube.pods import AnnotationSite, PodView
@@ -34,6 +40,13 @@ def _listed_anywhere(pod: PodView, registry: str, role: str | None = None) -> bo
     return False
 
 
+def _listed_in_pod(pod: PodView, registry: str, role: str) -> bool:
+    return any(
+        s.role == role and s.placement == "pod" and registry in s.values.registries
+        for s in pod.sites
+    )
+
+
 @check("missing_annotation")
 def missing_annotation(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
     role, protocol = rule.params["role"], rule.params["protocol"]
@@ -44,6 +57,8 @@ def missing_annotation(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Findi
         registry = container.image.registry
         if ctx.settings.protocol_of(registry) != protocol or _listed_anywhere(pod, registry, role):
             continue
+        if _listed_in_pod(pod, registry, OTHER_ROLE[role]):
+            continue  # in the other annotation: EKS019 moves it
         edits = add_registries(ctx, pod, role, [registry])
         fix = ctx.fix(rule, f"add {registry} to {key}", *edits) if edits else None
         template = pod.template
@@ -144,10 +159,16 @@ def missing_port(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
             host, port = split_host_port(entry)
             if port is not None:
                 continue
-            # Ports the images use with this host that no entry names.
+            # Ports the images use with this host that no entry names, but those declared to
+            # serve some other way (10.0.0.7:8080 declared http is no port of an insecure entry).
             ports = sorted(
-                {p for h, p in map(split_host_port, used) if h == host and p}
-                - {None}
+                {
+                    p
+                    for h, p in map(split_host_port, used)
+                    if h == host
+                    and p
+                    and ctx.settings.protocol_of(f"{h}:{p}") in (None, PROTOCOL_OF_ROLE[site.role])
+                }
                 - {split_host_port(r)[1] for r in listed if split_host_port(r)[0] == host}
             )
             if not ports:
@@ -187,6 +208,7 @@ def unused_entry(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
             if r not in used
             and r not in used_hosts  # a host without its port is EKS003's
             and not (ctx.catalog.is_public(r) and ctx.settings.protocol_of(r) is None)  # EKS014
+            and ctx.settings.protocol_of(r) != "https"  # EKS014 too
         ]
         if not unused:
             continue

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ekslint.fix.edits import quote
+from ekslint.input.yamlnodes import ScalarNode
+from ekslint.kube.images import DOCKER_HUB_WEBSITE, docker_hub_meant
 from ekslint.kube.pods import PodView
 from ekslint.lint.checks import check
 from ekslint.lint.context import Context
-from ekslint.lint.findings import Finding
+from ekslint.lint.findings import Edit, Finding
 from ekslint.lint.rulepack import Rule
 
 
@@ -32,6 +35,9 @@ def docker_hub_lookalike(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Fin
     names = ctx.catalog.lookalike_names | declared_short
     for container in pod.containers:
         image = container.image
+        if image is not None and image.registry == DOCKER_HUB_WEBSITE:
+            yield _website_finding(rule, ctx, pod, container.image_node, container.name)
+            continue
         if image is None or image.explicit_registry:
             continue
         text = str(container.image_node.value)
@@ -46,3 +52,25 @@ def docker_hub_lookalike(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Fin
             obj=pod.obj.ref,
             container=container.name,
         )
+
+
+def _website_finding(
+    rule: Rule, ctx: Context, pod: PodView, node: ScalarNode, container: str | None
+) -> Finding:
+    text = str(node.value)
+    meant = docker_hub_meant(text)
+    fix = None
+    if meant is not None:
+        edit = Edit(node.start_mark.index, node.end_mark.index, quote(meant, node))
+        fix = ctx.fix(rule, f"pull {meant}", edit, unsafe=True)
+    return ctx.finding(
+        rule,
+        node,
+        f"image {text!r} names {DOCKER_HUB_WEBSITE}, Docker Hub's web site, as its registry: "
+        f"it serves no registry API and the pull fails; Docker Hub's registry is docker.io"
+        + (f" ({meant})" if meant else ""),
+        obj=pod.obj.ref,
+        container=container,
+        fix=fix,
+        severity="error",
+    )

@@ -65,8 +65,8 @@ def misplaced(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
         registries = site.values.registries or ["all"]
         fix = None
         added = add_registries(ctx, pod, site.role, registries, "  " + text if text else "")
-        if removal is not None and added:
-            edits = [removal, *added]
+        if removal is not None and added and None not in added:
+            edits = [removal, *(edit for edit in added if edit is not None)]
             fix = ctx.fix(rule, "move it into the pod template", *_ordered(edits))
         # Moving an annotation into metadata it was removed from (a Pod's labels) is one edit
         # inside another: let the two overlap only when they touch different characters.
@@ -98,31 +98,47 @@ def _ordered(edits: list[Edit]) -> list[Edit]:
 
 @check("unknown_key")
 def unknown_key(rule: Rule, view: ObjectView, ctx: Context) -> Iterator[Finding]:
+    """A key under the platform's prefix that is a likely typo of a known one, in pod metadata
+    only: other objects (a Node's annotations, an eks-config ConfigMap's own) carry keys of
+    their own, and a key far from every known one is more likely undocumented than misspelt."""
     platform = ctx.platform
-    for mapping in view.annotation_maps():
+    templates = {id(p.annotations): p.annotations for p in view.pods}
+    for mapping in templates.values():
+        if not isinstance(mapping, MappingNode):
+            continue
         entries = mapping_entries(mapping)
         unknown = {
-            key: platform.close_matches(key)
+            key: matches
             for key in entries
             if key.startswith(platform.prefix) and key not in platform.known_annotations
+            for matches in [platform.likely_typos(key)]
+            if matches
         }
-        # How many keys of this mapping each spelling would be renamed to.
-        targets = Counter(m[0] for m in unknown.values() if len(m) == 1)
+        # The one known key each is one edit from, if exactly one; and how many keys of this
+        # mapping would be renamed to each.
+        nearest = {
+            key: one[0]
+            for key, matches in unknown.items()
+            for one in [[known for edits, known in matches if edits == 1]]
+            if len(one) == 1
+        }
+        targets = Counter(nearest.values())
         for key, matches in unknown.items():
             key_node = entries[key][0]
             fix = None
-            if len(matches) == 1 and matches[0] not in entries and targets[matches[0]] == 1:
+            target = nearest.get(key)
+            if target is not None and target not in entries and targets[target] == 1:
                 # (With the right spelling already there, or two misspellings of it, a rename
                 # makes a duplicate key.)
                 edit = Edit(
-                    key_node.start_mark.index, key_node.end_mark.index, quote(matches[0], key_node)
+                    key_node.start_mark.index, key_node.end_mark.index, quote(target, key_node)
                 )
-                fix = ctx.fix(rule, f"rename to {matches[0]}", edit, unsafe=True)
-            hint = f"; did you mean {' or '.join(repr(m) for m in matches)}?" if matches else ""
+                fix = ctx.fix(rule, f"rename to {target}", edit, unsafe=True)
+            hint = " or ".join(repr(known) for _, known in matches[:3])
             yield ctx.finding(
                 rule,
                 key_node,
-                f"unknown annotation {key!r}: the platform ignores it{hint}",
+                f"unknown annotation {key!r}: the platform ignores it; did you mean {hint}?",
                 obj=view.obj.ref,
                 fix=fix,
             )

@@ -27,29 +27,37 @@ def missing_pull_secret(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Find
     if pod.pull_secrets or pod.template.injected:
         # An injected sidecar is pulled with the pull secrets of the pods it joins.
         return
+    settings = ctx.settings
     for container in pod.containers:
         image = container.image
         if image is None or not ctx.catalog.is_private_tcr(image.registry):
             continue
-        secret = ctx.settings.pull_secret_for(image.registry)
+        if (
+            ctx.catalog.is_public_tcr_repository(image.registry, image.repository)
+            or settings.is_public_repository(image.registry, image.repository)
+            or settings.pull_secrets_injected(image.registry)
+        ):
+            continue
+        secret = settings.pull_secret_for(image.registry)
         fix = None
         if secret is not None:
             edit = _add_pull_secret(ctx, pod, secret)
             if edit is not None:
                 fix = ctx.fix(rule, f"add imagePullSecrets: {secret}", edit)
+        # The message depends on whether the ServiceAccount is among the inputs: written later.
         finding = ctx.finding(
-            rule,
-            container.image_node,
-            f"image {container.image_node.value!r} is on {image.registry} (TCR, private by "
-            f"default) but {_the_pod(pod)} has no imagePullSecrets and its ServiceAccount "
-            f"{pod.service_account!r} has none in the inputs"
-            + ("" if secret else "; name the secret under pull-secrets in .ekslint.yaml to fix"),
-            obj=pod.obj.ref,
-            container=container.name,
-            fix=fix,
+            rule, container.image_node, "", obj=pod.obj.ref, container=container.name, fix=fix
         )
         ctx.deferred.append(
-            UnlessAccountHasSecrets(finding, pod.obj.namespace, pod.service_account)
+            UnlessAccountHasSecrets(
+                finding,
+                pod.obj.namespace,
+                pod.service_account,
+                str(container.image_node.value),
+                image.registry,
+                _the_pod(pod),
+                secret_configured=secret is not None,
+            )
         )
     yield from ()
 

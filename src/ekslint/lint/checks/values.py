@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ekslint.fix.annotations import remove_annotation, set_value
+from ekslint.fix.annotations import (
+    OTHER_ROLE,
+    PROTOCOL_OF_ROLE,
+    add_registries,
+    remove_annotation,
+    remove_registries,
+    set_value,
+)
 from ekslint.kube.pods import AnnotationSite, PodView
 from ekslint.kube.registries import Kind
 from ekslint.lint.checks import check
@@ -66,9 +73,6 @@ def malformed_entry(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]
         )
 
 
-_PROTOCOL_OF_ROLE = {"http": "http", "insecure": "https-self-signed"}
-
-
 @check("wildcard_all")
 def wildcard_all(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
     for site in value_sites(pod):
@@ -80,7 +84,7 @@ def wildcard_all(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
             for r in pod.registries_for(site)
             if ctx.catalog.classify(r) is not Kind.PUBLIC
             and r not in other
-            and ctx.settings.protocol_of(r) in (None, _PROTOCOL_OF_ROLE[site.role])
+            and ctx.settings.protocol_of(r) in (None, PROTOCOL_OF_ROLE[site.role])
         ]
         fix = None
         if site.placement == "pod":
@@ -104,26 +108,62 @@ def wildcard_all(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
 @check("trusted_listed")
 def trusted_listed(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
     for site in value_sites(pod):
-        public = [
-            r
-            for r in site.values.registries
-            if ctx.catalog.classify(r) is Kind.PUBLIC and ctx.settings.protocol_of(r) is None
-        ]
-        if not public:
+        public = [r for r in site.values.registries if is_trusted(ctx, r) == "public"]
+        declared = [r for r in site.values.registries if is_trusted(ctx, r) == "declared"]
+        if not public and not declared:
             continue
-        keep = [r for r in site.values.registries if r not in public]
-        parts = ["all"] if site.values.is_all else []
-        parts += [site.values.rewritten(keep)] if keep else []
-        edit = set_value(ctx, site, ",".join(parts)) if parts else remove_annotation(ctx, site)
+        listed = public + declared
+        described = [f"{r} (a public or cloud registry)" for r in public] + [
+            f"{r} (declared https in the configuration)" for r in declared
+        ]
         yield ctx.finding(
             rule,
             site.value_node,
-            f"{site.key} lists {', '.join(public)}: public and cloud registries serve trusted "
-            "HTTPS and must not be listed",
+            f"{site.key} lists {', '.join(described)}: a registry serving trusted HTTPS must "
+            "not be listed",
             obj=pod.obj.ref,
-            fix=ctx.fix(rule, f"remove {', '.join(public)}", edit),
+            fix=ctx.fix(rule, f"remove {', '.join(listed)}", remove_registries(ctx, site, listed)),
             line_offset=site.line_offset,
             column_offset=site.column_offset,
+        )
+
+
+def is_trusted(ctx: Context, registry: str) -> str | None:
+    """ "public" (a public or cloud registry nobody declared otherwise), "declared" (declared
+    https), or None."""
+    protocol = ctx.settings.protocol_of(registry)
+    if protocol == "https":
+        return "declared"
+    if protocol is None and ctx.catalog.classify(registry) is Kind.PUBLIC:
+        return "public"
+    return None
+
+
+@check("wrong_annotation")
+def wrong_annotation(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
+    """A declared http registry listed only for skipping TLS verification, or a declared
+    https-self-signed one listed only for plain HTTP: move the entry."""
+    sites = [s for s in pod.sites if s.placement == "pod"]
+    for site in sites:
+        right_role = OTHER_ROLE[site.role]
+        protocol = PROTOCOL_OF_ROLE[right_role]
+        also_right = {r for s in sites if s.role == right_role for r in s.values.registries}
+        wrong = [
+            r
+            for r in site.values.registries
+            if ctx.settings.protocol_of(r) == protocol and r not in also_right  # else EKS015
+        ]
+        if not wrong:
+            continue
+        right_key = ctx.platform.annotations[right_role]
+        # add_registries removes the moved entries from this annotation.
+        edits = add_registries(ctx, pod, right_role, wrong)
+        yield ctx.finding(
+            rule,
+            site.value_node,
+            f"{site.key} lists {', '.join(wrong)}, declared {protocol}: it belongs in {right_key}",
+            obj=pod.obj.ref,
+            fix=ctx.fix(rule, f"move {', '.join(wrong)} to {right_key}", *edits) if edits else None,
         )
 
 
