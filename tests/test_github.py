@@ -196,9 +196,14 @@ def test_command_leaves_out_missing_properties() -> None:
     [
         ("k8s/app.yaml", "k8s/app.yaml"),
         ("./k8s/app.yaml", "k8s/app.yaml"),
-        ("k8s\\app.yaml", "k8s/app.yaml"),
         ("rendered.yaml", "rendered.yaml"),
+        # On POSIX a backslash is part of the name: the annotation must not move elsewhere.
+        ("k8s\\app.yaml", "k8s\\app.yaml"),
     ],
 )
 def test_repo_path(path: str, expected: str) -> None:
-    assert repo_path(path) == expected
+    assert repo_path(path, windows=False) == expected
+
+
+def test_repo_path_on_windows() -> None:
+    assert repo_path(".\\k8s\\app.yaml", windows=True) == "k8s/app.yaml"

@@ -227,7 +227,6 @@ def test_stdin_without_a_name_is_still_a_valid_uri(monkeypatch: pytest.MonkeyPat
     [
         ("k8s/app.yaml", {"uri": "k8s/app.yaml", "uriBaseId": "%SRCROOT%"}),
         ("./k8s/app.yaml", {"uri": "k8s/app.yaml", "uriBaseId": "%SRCROOT%"}),
-        ("k8s\\win\\app.yaml", {"uri": "k8s/win/app.yaml", "uriBaseId": "%SRCROOT%"}),
         ("my dir/app 1.yaml", {"uri": "my%20dir/app%201.yaml", "uriBaseId": "%SRCROOT%"}),
         ("a:b.yaml", {"uri": "a%3Ab.yaml", "uriBaseId": "%SRCROOT%"}),
         ("100%.yaml", {"uri": "100%25.yaml", "uriBaseId": "%SRCROOT%"}),
@@ -237,13 +236,27 @@ def test_stdin_without_a_name_is_still_a_valid_uri(monkeypatch: pytest.MonkeyPat
         ),
         ("<stdin>", {"uri": "%3Cstdin%3E", "uriBaseId": "%SRCROOT%"}),
         ("/srv/k8s/app.yaml", {"uri": "file:///srv/k8s/app.yaml"}),
-        ("C:\\k8s\\app.yaml", {"uri": "file:///C:/k8s/app.yaml"}),
+        # On POSIX a backslash is part of the name: the annotation must not move elsewhere.
+        ("k8s\\win\\app.yaml", {"uri": "k8s%5Cwin%5Capp.yaml", "uriBaseId": "%SRCROOT%"}),
+        # A name that is not UTF-8 (surrogateescape) keeps its bytes.
+        ("bad\udcff.yaml", {"uri": "bad%FF.yaml", "uriBaseId": "%SRCROOT%"}),
     ],
 )
 def test_artifact_locations(path: str, expected: dict[str, str]) -> None:
-    location = artifact_location(path)
+    location = artifact_location(path, windows=False)
     assert location == expected
     assert URI_CHARS.match(location["uri"])
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("k8s\\win\\app.yaml", {"uri": "k8s/win/app.yaml", "uriBaseId": "%SRCROOT%"}),
+        ("C:\\k8s\\app.yaml", {"uri": "file:///C:/k8s/app.yaml"}),
+    ],
+)
+def test_artifact_locations_on_windows(path: str, expected: dict[str, str]) -> None:
+    assert artifact_location(path, windows=True) == expected
 
 
 def test_help_uri_points_at_the_readme_anchor() -> None:

@@ -268,7 +268,10 @@ def _lint(argv: list[str], out: TextIO, err: TextIO) -> int:
             )
         )
     except (ConfigError, RuleDataError) as exc:
-        err.write(f"ekslint: {exc}\n")
+        from ekslint.report.escape import display
+
+        # Config errors echo the file's keys and values: one line, whatever they hold.
+        err.write(f"ekslint: {display(str(exc))}\n")
         return exitcodes.ERROR
     if args.show_settings:
         return run.show_settings(out)

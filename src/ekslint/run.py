@@ -6,13 +6,16 @@ command line, for the CLI, a Python caller or a language server alike.
 
 from __future__ import annotations
 
+import contextlib
+
 from ekslint import exitcodes
 from ekslint.config.settings import Settings
 from ekslint.input import read
 from ekslint.lint.engine import FileResult, Linter
-from ekslint.lint.findings import Note
+from ekslint.lint.findings import InputError, Note
 from ekslint.record import Record
 from ekslint.report import FORMATS, RunReport, writer
+from ekslint.report.escape import display, json_text
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
@@ -102,7 +105,6 @@ class Run:
         )
 
     def show_settings(self, out: TextIO) -> int:
-        import json
 
         document = {
             "config": self.settings.config_path,
@@ -116,8 +118,7 @@ class Run:
                 for rule_id in self.linter.platform.rules
             },
         }
-        json.dump(document, out, indent=2)
-        out.write("\n")
+        out.write(json_text(document) + "\n")
         return exitcodes.CLEAN
 
     def execute(self, out: TextIO, err: TextIO) -> int:
@@ -127,7 +128,9 @@ class Run:
 
             return kustomize.execute(self, out, err)
         results: list[FileResult] = []
-        inputs = list(read.discover(args.paths, self.settings.exclude))
+        walk_errors: list[InputError] = []
+        walk_notes: list[Note] = []
+        inputs = list(read.discover(args.paths, self.settings.exclude, walk_errors, walk_notes))
         names = [(args.stdin_filename or "<stdin>") if p == "-" else p for p in inputs]
         from ekslint.lint.parallel import lint_in_workers, worth_it
 
@@ -135,8 +138,8 @@ class Run:
         if workers > 1:
             results = lint_in_workers(self.linter, list(zip(inputs, names, strict=True)), workers)
         else:
-            for path, display in zip(inputs, names, strict=True):
-                results.append(self.linter.lint_file(path, display, keep_text=self.keep_text))
+            for path, name in zip(inputs, names, strict=True):
+                results.append(self.linter.lint_file(path, name, keep_text=self.keep_text))
         self.linter.resolve_deferred()
         for result in results:
             self.linter.finish(result)
@@ -184,6 +187,8 @@ class Run:
                 if outcome.text is not None:
                     fixed_texts[index] = outcome.text
                 diff_text += outcome.diff
+        report.errors.extend(walk_errors)
+        report.notes.extend(walk_notes)
         accepted = 0
         for index, result in enumerate(results):
             if baseline is not None and result.findings:
@@ -207,24 +212,33 @@ class Run:
         report_out = out
         if args.diff or (args.fix and "-" in inputs):
             report_out = err  # stdout is for the manifests, even when they could not be read
-        if fixed_stream is not None:
-            out.write(fixed_stream)
-        if args.diff:
-            out.write(diff_text)
         target = report_out
         handle = None
-        if args.output:
-            try:
-                handle = open(args.output, "w", encoding="utf-8")  # noqa: SIM115
-            except OSError as exc:
-                err.write(f"ekslint: cannot write {args.output}: {exc.strerror}\n")
-                return exitcodes.ERROR
-            target = handle
+        to_file = False
         try:
+            if fixed_stream is not None:
+                out.write(fixed_stream)
+            if args.diff:
+                out.write(diff_text)
+            out.flush()
+            if args.output:
+                to_file = True
+                target = handle = open(args.output, "w", encoding="utf-8")  # noqa: SIM115
             writer(args.format)(report, target, err, args.colour)
+            target.flush()
+        except BrokenPipeError:
+            raise  # the reader went away: cli.main says so with exit 1
+        except OSError as exc:
+            # A full disk, a device that refuses the write: the report is incomplete.
+            name = display(args.output) if to_file and args.output else "to standard output"
+            err.write(f"ekslint: cannot write {name}: {exc.strerror or exc}\n")
+            if not to_file:
+                _discard_stdout()
+            return exitcodes.ERROR
         finally:
             if handle is not None:
-                handle.close()
+                with contextlib.suppress(OSError):
+                    handle.close()  # the error, if any, was reported by the flush above
 
         if report.errors:
             return exitcodes.ERROR
@@ -332,3 +346,14 @@ def _text(result: FileResult) -> str:
             return ""
     body = "".join(text for _, text in (result.chunks[i] for i in sorted(result.chunks)))
     return ("\ufeff" if result.chunks_had_bom else "") + body
+
+
+def _discard_stdout() -> None:
+    """After a failed write to stdout, send what is still buffered nowhere, so that Python's
+    flush at exit does not fail again with a traceback."""
+    import os
+    import sys
+
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())

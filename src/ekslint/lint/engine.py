@@ -55,6 +55,7 @@ from ekslint.lint.rulepack import Platform, Rule, load_platform
 from ekslint.lint.selection import RuleSelection
 from ekslint.lint.suppress import OBJECT_ANNOTATION, Suppressions
 from ekslint.record import Record
+from ekslint.report.escape import escape_controls
 
 _SOURCE = re.compile(r"^# Source: (.+?)[ \t]*\r?$", re.MULTILINE)
 # A template action on a line of its own ({{- if ...}}, {{ include ... }}) marks a raw Helm
@@ -295,7 +296,7 @@ class Linter:
             result.notes.append(
                 Note(
                     result.path,
-                    f"line {line}: {obj.ref.describe()} ({obj.api_version}) "
+                    f"line {line}: {obj.ref.describe()} ({escape_controls(obj.api_version)}) "
                     "exists only on another platform: not checked",
                     line,
                     obj.node.start_mark.column + 1,

@@ -45,8 +45,12 @@ class ObjectRef(Record):
         self.namespace = namespace
 
     def describe(self) -> str:
+        """``Kind/name in namespace`` on one line, whatever the manifest wrote there."""
+        from ekslint.report.escape import escape_controls
+
         name = self.name or "<unnamed>"
-        return f"{self.kind}/{name}" + (f" in {self.namespace}" if self.namespace else "")
+        text = f"{self.kind}/{name}" + (f" in {self.namespace}" if self.namespace else "")
+        return escape_controls(text)
 
 
 class Origin(Record):

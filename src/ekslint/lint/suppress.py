@@ -121,14 +121,16 @@ class Suppressions:
             return "suppression names no rule: name one (ignore[EKS013]) or drop the brackets"
         if not item.rules:
             return "" if item.used else "suppression of every rule suppresses nothing: remove it"
+        from ekslint.report.escape import escape_controls
+
         parts = []
         unknown = [word for word in item.rules if not selection.known(word)]
         if unknown:
             hints = [h for h in (selector_hint(self.platform, w) for w in unknown) if h]
             plural = "s" if len(unknown) > 1 else ""
             parts.append(
-                f"suppression names unknown rule{plural} {', '.join(unknown)}"
-                + (f" ({'; '.join(hints)})" if hints else "")
+                f"suppression names unknown rule{plural} {escape_controls(', '.join(unknown))}"
+                + (f" ({escape_controls('; '.join(hints))})" if hints else "")
             )
         unused = [
             word
@@ -138,5 +140,6 @@ class Suppressions:
             and any(selection.enabled_for(r, self.path) for r in selection.expand(word))
         ]
         if unused:
-            parts.append(f"suppression of {', '.join(unused)} suppresses nothing: remove it")
+            listed = escape_controls(", ".join(unused))
+            parts.append(f"suppression of {listed} suppresses nothing: remove it")
         return "; ".join(parts)

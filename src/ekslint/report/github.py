@@ -9,15 +9,19 @@ property values ``:`` and ``,`` are too, since they separate the properties.
 
 from __future__ import annotations
 
+import os
 from typing import TextIO
 
 from ekslint.lint.findings import Finding
 from ekslint.report import RunReport
+from ekslint.report.escape import escape_controls
 from ekslint.report.text import summary_line
 
 
 def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # The runner's own escapes for %, CR and LF, then the other control characters made visible
+    # and lone surrogates (a file name that is not UTF-8) written out, as in every other report.
+    return escape_controls(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def escape_property(text: str) -> str:
@@ -34,9 +38,11 @@ def command(kind: str, message: str, **properties: str | int | None) -> str:
     return f"::{kind}{' ' + props if props else ''}::{escape_data(message)}"
 
 
-def repo_path(path: str) -> str:
-    """The path as GitHub matches it against the repository: forward slashes, no leading ./"""
-    path = path.replace("\\", "/")
+def repo_path(path: str, windows: bool = os.sep == "\\") -> str:
+    """The path as GitHub matches it against the repository: forward slashes, no leading ./
+    (a backslash separates folders only on Windows; elsewhere it is part of a file name)."""
+    if windows:
+        path = path.replace("\\", "/")
     while path.startswith("./"):
         path = path[2:].lstrip("/")
     return path

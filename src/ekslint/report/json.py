@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+from ekslint.report.escape import json_text
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
@@ -50,5 +50,4 @@ def write(report: RunReport, out: TextIO, err: TextIO, colour: str) -> None:
         ],
         "summary": report.summary(),
     }
-    json.dump(document, out, indent=2, ensure_ascii=False)
-    out.write("\n")
+    out.write(json_text(document) + "\n")

@@ -9,7 +9,7 @@ could not be read become error notifications of the invocation, which then repor
 
 from __future__ import annotations
 
-import json
+import os
 import posixpath
 from pathlib import PureWindowsPath
 from typing import Any, TextIO
@@ -20,7 +20,9 @@ from ekslint.docs import fix_safety_text
 from ekslint.lint.findings import Finding
 from ekslint.lint.rulepack import Rule
 from ekslint.report import RunReport
+from ekslint.report.escape import json_text
 from ekslint.report.json import finding_json
+from ekslint.report.text import error_text
 
 SARIF_VERSION = "2.1.0"
 # The "id" of the OASIS 2.1.0 schema (errata 01), a copy of which the tests validate against.
@@ -38,11 +40,10 @@ COLUMN_KIND = "unicodeCodePoints"
 
 
 def write(report: RunReport, out: TextIO, err: TextIO, colour: str) -> None:
-    json.dump(sarif_log(report), out, indent=2, ensure_ascii=False)
-    out.write("\n")
+    out.write(json_text(sarif_log(report)) + "\n")
     # The log holds them as notifications, which a person reading the terminal never sees.
     for error in report.errors:
-        err.write(f"{error}\n")
+        err.write(error_text(error) + "\n")
 
 
 def sarif_log(report: RunReport) -> dict[str, Any]:
@@ -177,19 +178,26 @@ def _physical_location(path: str, line: int, column: int) -> dict[str, Any]:
     return location
 
 
-def artifact_location(path: str) -> dict[str, Any]:
+def artifact_location(path: str, windows: bool = os.sep == "\\") -> dict[str, Any]:
     """A path as reported (relative to where ekslint ran) as a SARIF artifact location.
 
     Relative paths are URI references against ``%SRCROOT%`` (GitHub resolves them against the
-    repository root); absolute ones become ``file:`` URIs. Characters that may not appear in a
-    URI (spaces, ``<stdin>``'s brackets, non-ASCII) are percent-encoded.
+    repository root); absolute ones become ``file:`` URIs. The path's bytes (a name that is not
+    UTF-8 included) are percent-encoded except the URI-safe ones, so a ``\\`` in a POSIX file
+    name stays part of the name (``%5C``) instead of becoming a folder separator; only where the
+    system separates folders with it (``windows``) does it become ``/``.
     """
-    windows = PureWindowsPath(path)
-    if windows.drive and windows.is_absolute():
-        return {"uri": "file:///" + quote(windows.as_posix(), safe="/:")}
-    posix = path.replace("\\", "/")
-    if posix.startswith("/"):
-        return {"uri": "file://" + quote(posixpath.normpath(posix), safe="/")}
-    while posix.startswith("./"):
-        posix = posix[2:].lstrip("/")
-    return {"uri": quote(posix, safe="/"), "uriBaseId": SOURCE_ROOT}
+    if windows:
+        native = PureWindowsPath(path)
+        if native.drive and native.is_absolute():
+            return {"uri": "file:///" + _encode(native.as_posix(), "/:")}
+        path = path.replace("\\", "/")
+    if path.startswith("/"):
+        return {"uri": "file://" + _encode(posixpath.normpath(path), "/")}
+    while path.startswith("./"):
+        path = path[2:].lstrip("/")
+    return {"uri": _encode(path, "/"), "uriBaseId": SOURCE_ROOT}
+
+
+def _encode(path: str, safe: str) -> str:
+    return quote(os.fsencode(path), safe=safe)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 
+from ekslint.report.escape import display, display_block, display_lines
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
     from typing import TextIO
 
+    from ekslint.lint.findings import InputError
     from ekslint.report import RunReport
 
 
@@ -40,41 +43,45 @@ def write(report: RunReport, out: TextIO, err: TextIO, colour: str) -> None:
 
     done = "fixed" if report.fix_mode else "would fix"
     for finding in report.fixed:
-        where = f"{finding.path}:{finding.line}:{finding.column}"
-        out.write(
-            f"{paint('path', where)}: {paint('green', done)} {finding.rule} "
-            f"{finding.fix.description if finding.fix else ''}\n"
-        )
+        where = display(f"{finding.path}:{finding.line}:{finding.column}")
+        description = display(finding.fix.description) if finding.fix else ""
+        out.write(f"{paint('path', where)}: {paint('green', done)} {finding.rule} {description}\n")
     for finding in report.findings:
         severity = report.severity(finding)
-        where = f"{finding.path}:{finding.line}:{finding.column}"
+        where = display(f"{finding.path}:{finding.line}:{finding.column}")
         marker = " [*]" if report.fixable(finding) else ""
-        lines = finding.message.split("\n")
+        lines = display_lines(finding.message)
         head = (
             f"{paint('path', where)}: {paint('rule', finding.rule)}{marker} "
             f"[{paint(severity, severity)}] {lines[0]}"
         )
         if finding.source:
-            head += paint("dim", f" (template: {finding.source})")
+            head += paint("dim", f" (template: {display(finding.source)})")
         origin = finding.origin
         if origin and (origin.path, origin.line, origin.column) != (
             finding.path,
             finding.line,
             finding.column,
         ):  # not already reported there (--kustomize)
-            head += paint("dim", f" (origin: {origin.describe()})")
+            head += paint("dim", f" (origin: {display(origin.describe())})")
         out.write(head + "\n")
         for more in lines[1:]:
             out.write(f"    {more}\n")
         hint = finding.extra.get("lasting-fix")
         if hint:
-            for more in hint.split("\n"):
+            for more in display_lines(hint):
                 out.write(paint("dim", f"    {more}") + "\n")
     for error in report.errors:
-        err.write(f"{error}\n")
+        err.write(error_text(error) + "\n")
     for note in report.notes:
-        err.write(f"{note.path}: note: {note.message}\n")
+        err.write(f"{display(note.path)}: note: {display_block(note.message)}\n")
     out.write(summary_line(report) + "\n")
+
+
+def error_text(error: InputError) -> str:
+    """An unreadable input for people (the text report, and beside SARIF), safely shown."""
+    where = display(f"{error.path}:{error.line}:{error.column}")
+    return f"{where}: {display_block(error.message)}"
 
 
 def summary_line(report: RunReport) -> str:
