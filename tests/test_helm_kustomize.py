@@ -9,10 +9,12 @@ line. Its problems sit at known lines of the whole stream. The Kustomize test re
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -139,12 +141,21 @@ def test_helm_post_renderer_fixes_the_stream(monkeypatch: pytest.MonkeyPatch) ->
     shutil.which("kubectl") is None,
     reason="kubectl is not installed: it renders the Kustomize overlay",
 )
-def test_kustomize_output(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_kustomize_output(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # kubectl reads the kubeconfig even to render: a canary that blocks whoever opens it (a
+    # FIFO) proves the test never touches the user's cluster configuration.
+    canary = tmp_path / "kubeconfig-canary"
+    os.mkfifo(canary)
+    monkeypatch.setenv("KUBECONFIG", str(canary))
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {**os.environ, "KUBECONFIG": "/nonexistent", "HOME": str(home)}
     rendered = subprocess.run(
         ["kubectl", "kustomize", str(KUSTOMIZE / "overlays" / "prod")],
         capture_output=True,
-        timeout=120,
+        timeout=30,
         check=True,
+        env=env,
     ).stdout
     text = rendered.decode("utf-8")
     lines = text.splitlines()

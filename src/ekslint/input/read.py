@@ -13,7 +13,7 @@ import os
 import re
 from collections.abc import Iterable, Iterator
 
-from ekslint.lint.findings import InputError
+from ekslint.lint.findings import InputError, Note
 from ekslint.record import Record
 
 TYPE_CHECKING = False
@@ -38,27 +38,67 @@ class Chunk(Record):
         self.bom = bom  # the input started with a UTF-8 byte order mark (removed from text)
 
 
-def discover(paths: Iterable[str], excluded: object = None) -> Iterator[str]:
-    """Yield manifest files under ``paths`` in a stable order; ``-`` passes through."""
+def discover(
+    paths: Iterable[str],
+    excluded: object = None,
+    errors: list[InputError] | None = None,
+    notes: list[Note] | None = None,
+) -> Iterator[str]:
+    """Yield manifest files under ``paths`` in a stable order; ``-`` passes through.
+
+    A folder that cannot be listed is an error (appended to ``errors``): skipping it would
+    report a clean run over files never read. A walked name that is not a regular file (a FIFO,
+    a device, a socket) is skipped with a note: opening a FIFO waits for a writer, and a device
+    can be endless. A file named on the command line is read whatever it is (``<(helm
+    template .)`` is a pipe), within the bounds of ``iter_chunks``.
+    """
     from ekslint.config.settings import is_excluded
+
+    def unreadable(exc: OSError) -> None:
+        if errors is not None:
+            name = exc.filename if isinstance(exc.filename, str) else str(exc.filename)
+            reason = exc.strerror or str(exc)
+            errors.append(InputError(name, 0, 0, f"cannot read folder: {reason}"))
 
     for raw in paths:
         if raw == "-":
             yield raw
             continue
         if os.path.isdir(raw):
-            for root, dirs, files in os.walk(raw):
+            for root, dirs, files in os.walk(raw, onerror=unreadable):
                 dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
                 for name in sorted(files):
                     if name.endswith(MANIFEST_SUFFIXES) and name not in CONFIG_FILES:
                         full = os.path.join(root, name)
-                        if not is_excluded(full, excluded):
+                        if is_excluded(full, excluded):
+                            continue
+                        if _regular(full):
                             yield full
+                        elif notes is not None:
+                            notes.append(
+                                Note(full, "not a regular file (a FIFO, device or socket): skipped")
+                            )
         else:
             # Files named explicitly are linted whatever their suffix (pre-commit passes names).
             if not is_excluded(raw, excluded) or not os.path.exists(raw):
                 yield raw
 
+
+def _regular(path: str) -> bool:
+    """A regular file, or a name that fails to stat (opening it reports why)."""
+    import stat
+
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return True
+
+
+# The API server refuses objects over about 3 MiB; a `kind: List` from `kubectl get` can be
+# larger. A document (or a line) past this is not a manifest but, say, /dev/zero: reading stops
+# with an error instead of growing until memory runs out. Streams of many documents are not
+# bounded, since they are read a document at a time.
+MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 
 _MARKER = re.compile(rb"(?:---|\.\.\.)(?:[ \t\r\n]|$)")
 
@@ -66,16 +106,18 @@ _MARKER = re.compile(rb"(?:---|\.\.\.)(?:[ \t\r\n]|$)")
 def iter_chunks(stream: BinaryIO, path: str) -> Iterator[Chunk | InputError]:
     """Split a byte stream into document chunks, decoding each as UTF-8."""
     pending: list[bytes] = []
+    pending_bytes = 0
     first_line = 0
     line_no = 0
     index = 0
 
     def flush() -> Chunk | InputError | None:
-        nonlocal index
+        nonlocal index, pending_bytes
         if not pending:
             return None
         data = b"".join(pending)
         pending.clear()
+        pending_bytes = 0
         index += 1
         try:
             text = data.decode("utf-8")
@@ -89,24 +131,36 @@ def iter_chunks(stream: BinaryIO, path: str) -> Iterator[Chunk | InputError]:
         bom = index == 1 and text.startswith(_BOM)
         return Chunk(index - 1, first_line, text[1:] if bom else text, bom)
 
-    for raw in stream:
+    while raw := stream.readline(MAX_DOCUMENT_BYTES + 1):
+        if pending_bytes + len(raw) > MAX_DOCUMENT_BYTES:
+            yield InputError(
+                path,
+                first_line + 1,
+                1,
+                f"a document larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB: "
+                "not a Kubernetes manifest; the rest of the input is not read",
+            )
+            return
         if index == 0 and line_no == 0 and raw.startswith((b"\xff\xfe", b"\xfe\xff")):
             yield InputError(path, 1, 1, "file is UTF-16; Kubernetes manifests must be UTF-8")
             return
         if raw[:1] in (b"-", b".") and _MARKER.match(raw):
             if raw.startswith(b"..."):
                 pending.append(raw)
+                pending_bytes += len(raw)
                 line_no += 1
                 chunk = flush()
                 first_line = line_no
             elif _header_only(pending):
                 chunk = None  # `%YAML`/`%TAG` directives belong to the document they start
                 pending.append(raw)
+                pending_bytes += len(raw)
                 line_no += 1
             else:
                 chunk = flush()
                 first_line = line_no
                 pending.append(raw)
+                pending_bytes += len(raw)
                 line_no += 1
             if chunk is not None:
                 yield chunk
@@ -118,6 +172,7 @@ def iter_chunks(stream: BinaryIO, path: str) -> Iterator[Chunk | InputError]:
             if chunk is not None:
                 yield chunk
         pending.append(raw)
+        pending_bytes += len(raw)
         line_no += 1
     chunk = flush()
     if chunk is not None:
@@ -141,4 +196,19 @@ def open_input(path: str) -> BinaryIO:
         import sys
 
         return sys.stdin.buffer
-    return open(path, "rb")
+    # Opening a FIFO for reading waits until something opens it for writing, which may be
+    # never: open without waiting, then read normally (a FIFO nobody writes reads as empty).
+    nonblocking = getattr(os, "O_NONBLOCK", 0)  # POSIX only; Windows has no FIFOs to wait on
+    descriptor = os.open(path, os.O_RDONLY | nonblocking)
+    try:
+        if nonblocking:
+            os.set_blocking(descriptor, True)
+        import errno
+        import stat
+
+        if stat.S_ISDIR(os.fstat(descriptor).st_mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
+        return os.fdopen(descriptor, "rb")
+    except BaseException:
+        os.close(descriptor)
+        raise
