@@ -94,11 +94,11 @@ def _regular(path: str) -> bool:
         return True
 
 
-# The API server refuses objects over about 3 MiB; a `kind: List` from `kubectl get` can be
-# larger. A document (or a line) past this is not a manifest but, say, /dev/zero: reading stops
-# with an error instead of growing until memory runs out. Streams of many documents are not
-# bounded, since they are read a document at a time.
-MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
+# The API server refuses objects over about 3 MiB, but a `kind: List` from `kubectl get` can be
+# far larger and a 100 MB document must still be read. A document (or line) past this is not a
+# manifest but, say, /dev/zero: reading stops with an error instead of growing until memory runs
+# out. A stream of many documents is not bounded: it is read a document at a time.
+MAX_DOCUMENT_BYTES = 128 * 1024 * 1024
 
 _MARKER = re.compile(rb"(?:---|\.\.\.)(?:[ \t\r\n]|$)")
 
