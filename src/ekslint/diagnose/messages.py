@@ -84,18 +84,42 @@ def _text_messages(text: str) -> Iterator[Message]:
     for line in lines:
         start = _YAML_QUOTED_START_RE.match(line)
         if start is not None:  # kubectl -o yaml folds long quoted scalars at ~80 columns
-            quote, value = start.group(1), start.group("rest").rstrip()
-            while not _closes(value, quote):
-                more = next(lines, None)
-                if more is None:
-                    break
-                if quote == '"' and value.endswith("\\"):  # escaped line break: no space
-                    value = value[:-1] + more.strip()
-                else:
-                    value = f"{value} {more.strip()}"
-            line = _unquote(value, quote)
+            quote = start.group(1)
+            line = _unquote(_folded_value(start.group("rest").rstrip(), quote, lines), quote)
         if line.strip():
             yield Message(line.strip(), obj)
+
+
+# An unclosed quote must not join the rest of a log into one value, re-scanning it at every line
+# (that was quadratic): a folded value ends after this many lines or characters. kubectl folds
+# at about 80 columns, so real messages stay far below both.
+MAX_FOLDED_LINES = 256
+MAX_FOLDED_CHARS = 64 * 1024
+
+
+def _folded_value(first: str, quote: str, lines: Iterator[str]) -> str:
+    """A quoted scalar kubectl folded over several lines, joined again (bounded: see above)."""
+    parts = [first]
+    size = len(first)
+    # Whether the value closes depends on its end only; after a space join, on the new line
+    # only (a space ends every escape), so each line is checked once.
+    segment = first
+    for _ in range(MAX_FOLDED_LINES):
+        if _closes(segment, quote) or size > MAX_FOLDED_CHARS:
+            break
+        more = next(lines, None)
+        if more is None:
+            break
+        more = more.strip()
+        if quote == '"' and parts[-1].endswith("\\"):  # escaped line break: no space
+            parts[-1] = parts[-1][:-1]
+            segment = segment[:-1] + more
+        else:
+            parts.append(" ")
+            segment = more or segment
+        parts.append(more)
+        size += len(more) + 1
+    return "".join(parts)
 
 
 def _closes(rest: str, quote: str) -> bool:

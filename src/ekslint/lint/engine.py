@@ -57,7 +57,10 @@ from ekslint.lint.suppress import OBJECT_ANNOTATION, Suppressions
 from ekslint.record import Record
 from ekslint.report.escape import escape_controls
 
-_SOURCE = re.compile(r"^# Source: (.+?)[ \t]*\r?$", re.MULTILINE)
+# Linear: one attempt per line that starts with the marker, each scanning its line once (the
+# lazy `(.+?)[ \t]*$` it replaces was quadratic in a long run of blanks). Trailing blanks are
+# stripped after the match.
+_SOURCE = re.compile(r"^# Source: [ \t]*([^ \t\r\n][^\r\n]*)", re.MULTILINE)
 # A template action on a line of its own ({{- if ...}}, {{ include ... }}) marks a raw Helm
 # template; `{{ }}` inside a quoted value of a file that parses is an unresolved placeholder
 # (EKS016) instead.
@@ -221,7 +224,7 @@ class Linter:
             EditableChunk(text),
             index,
             first_line,
-            source_match.group(1) if source_match else None,
+            source_match.group(1).rstrip(" \t") if source_match else None,
         )
         findings: list[Finding] = []
         try:

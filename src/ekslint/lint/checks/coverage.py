@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from ekslint.fix.annotations import (
     OTHER_ROLE,
@@ -151,26 +151,25 @@ def _pod_sites(pod: PodView) -> list[AnnotationSite]:
 @check("missing_port")
 def missing_port(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
     for site in _pod_sites(pod):
-        used = pod.registries_for(site)
+        # Ports by host, once per annotation: linear in the images and entries (comparing
+        # each port-less entry with every other entry was quadratic). Ports declared to serve
+        # some other way (10.0.0.7:8080 declared http is no port of an insecure entry) are left
+        # out.
+        used = set(pod.registries_for(site))
+        used_ports = _ports_by_host(
+            r
+            for r in used
+            if ctx.settings.protocol_of(r) in (None, PROTOCOL_OF_ROLE[site.role])
+        )
         replacements: dict[str, str] = {}
         problems: list[str] = []
-        listed = set(site.values.registries)
+        listed_ports = _ports_by_host(site.values.registries)
         for entry in site.values.registries:
             host, port = split_host_port(entry)
             if port is not None:
                 continue
-            # Ports the images use with this host that no entry names, but those declared to
-            # serve some other way (10.0.0.7:8080 declared http is no port of an insecure entry).
-            ports = sorted(
-                {
-                    p
-                    for h, p in map(split_host_port, used)
-                    if h == host
-                    and p
-                    and ctx.settings.protocol_of(f"{h}:{p}") in (None, PROTOCOL_OF_ROLE[site.role])
-                }
-                - {split_host_port(r)[1] for r in listed if split_host_port(r)[0] == host}
-            )
+            # Ports the images use with this host that no entry names.
+            ports = sorted(used_ports.get(host, set()) - listed_ports.get(host, set()))
             if not ports:
                 continue
             problems.append(f"{entry!r} has no port; the images use {host}:{'/'.join(ports)}")
@@ -193,6 +192,15 @@ def missing_port(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
             obj=pod.obj.ref,
             fix=fix,
         )
+
+
+def _ports_by_host(registries: Iterable[str]) -> dict[str, set[str]]:
+    ports: dict[str, set[str]] = {}
+    for registry in registries:
+        host, port = split_host_port(registry)
+        if port:
+            ports.setdefault(host, set()).add(port)
+    return ports
 
 
 @check("unused_entry")

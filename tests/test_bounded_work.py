@@ -1,0 +1,100 @@
+"""Work linear in the input (or bounded) where hostile input made it quadratic or endless.
+
+Each test checks only results, on an input big enough that the old quadratic code took from
+half a minute to hours: a regression shows as a suite that does not finish, not as a flaky
+timing assertion.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+from pathlib import Path
+
+from conftest import run
+from ekslint import diagnose
+from ekslint.diagnose import messages
+from ekslint.fix.edits import Chunk
+
+HTTP = "eks.tke.cloud.tencent.com/registry-http-endpoint"
+
+
+def test_a_long_source_comment(tmp_path: Path) -> None:
+    # 1 MB of blanks inside the `# Source:` line (the old pattern: 137 s for 100 KB).
+    blanks = " \t" * 500_000
+    text = (
+        f"# Source: chart/{blanks}templates/pod.yaml{blanks}\n"
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n"
+        "spec: {containers: [{name: a, image: 'bad image'}]}\n"
+    )
+    path = tmp_path / "m.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = run([str(path), "--isolated", "--format", "json"])
+    (finding,) = result.json["findings"]
+    assert finding["source"] == f"chart/{blanks}templates/pod.yaml"
+
+
+def test_port_less_entries_of_one_annotation(tmp_path: Path) -> None:
+    # 10,000 entries without a port, 1,429 images using some of them with port 5000
+    # (the old check: 27 s; it compared each port-less entry with every entry).
+    hosts = [f"10.0.{i // 250}.{i % 250}" for i in range(10_000)]
+    containers = "".join(
+        f'    - {{name: c{i}, image: "{hosts[i]}:5000/a:1"}}\n' for i in range(0, 10_000, 7)
+    )
+    path = tmp_path / "m.yaml"
+    path.write_text(
+        f"apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  annotations:\n"
+        f'    {HTTP}: "{",".join(hosts)}"\nspec:\n  containers:\n{containers}',
+        encoding="utf-8",
+    )
+    result = run([str(path), "--isolated", "--select", "EKS003", "--format", "json"])
+    (finding,) = result.json["findings"]
+    assert finding["message"].count("has no port") == 1_429
+    assert finding["fix"]["applicability"] == "safe"
+    assert run([str(path), "--isolated", "--select", "EKS003", "--fix"]).code == 0
+    fixed = path.read_text(encoding="utf-8")
+    value = fixed.split(f"{HTTP}: ", 1)[1].split("\n", 1)[0].strip('"').split(",")
+    with_port = {h for h in value if h.endswith(":5000")}
+    assert with_port == {f"{hosts[i]}:5000" for i in range(0, 10_000, 7)}
+    assert len(value) == 10_000
+
+
+def test_an_unclosed_quoted_message_in_diagnose() -> None:
+    # 1 MB after an unclosed quote (the old join: 80 s). The value ends at the bound.
+    text = (
+        'message: "Failed to pull image 10.0.0.1:5000/a:1: http: server gave HTTP response '
+        "to HTTPS client\n" + ("word " * 15 + "\n") * 13_000
+    )
+    out = io.StringIO()
+    code = diagnose.main([], io.StringIO(text), out)
+    assert code == 0, out.getvalue()
+    assert "[http-registry]" in out.getvalue()
+    assert "word" in out.getvalue()
+
+
+def test_folded_messages_still_join_exactly() -> None:
+    lines = iter(["  second part\\", '"tail end"', "next"])
+    assert messages._folded_value('"first', '"', lines) == '"first second part"tail end"'
+    assert next(lines) == "next"
+    single = iter(["b ''c''", "d'", "after"])
+    assert messages._folded_value("'a", "'", single) == "'a b ''c'' d'"
+    unclosed = iter(["x"] * (messages.MAX_FOLDED_LINES + 10))
+    joined = messages._folded_value('"a', '"', unclosed)
+    assert joined.count("x") == messages.MAX_FOLDED_LINES
+    assert len(list(unclosed)) == 10  # the rest of the log is read as lines of its own
+
+
+def test_positions_with_a_lone_cr() -> None:
+    # 400,000 positions in a 2 MB text (counting from the start each time: about a minute).
+    rng = random.Random(7)
+    text = "".join(rng.choice(("ab", "c\n", "\r", "d")) for _ in range(1_000_000))
+    chunk = Chunk(text)
+    assert chunk.odd_breaks
+    offsets = sorted(rng.randrange(len(text) + 1) for _ in range(400_000))
+    line, line_start, at = 0, 0, 0
+    for offset in offsets:
+        while at < offset:
+            if text[at] == "\n":
+                line, line_start = line + 1, at + 1
+            at += 1
+        assert chunk.position(offset) == (line, offset - line_start)
