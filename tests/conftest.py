@@ -6,7 +6,7 @@ import io
 import json
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -99,3 +99,19 @@ def _no_user_config(
 ) -> None:
     """Tests never pick up a config file from the developer's folders."""
     monkeypatch.delenv("FORCE_COLOR", raising=False)
+
+
+@pytest.fixture
+def deadline() -> Iterator[None]:
+    """Fail, instead of hanging the suite, if the test blocks or loops (a regression of a bound
+    on work: a FIFO opened without a writer, an alias that expands without end)."""
+    import signal
+
+    def expired(signum: int, frame: object) -> None:
+        raise TimeoutError("no result within 20 s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(20)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)

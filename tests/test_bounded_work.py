@@ -11,6 +11,8 @@ import io
 import random
 from pathlib import Path
 
+import pytest
+
 from conftest import run
 from ekslint import diagnose
 from ekslint.diagnose import messages
@@ -98,3 +100,48 @@ def test_positions_with_a_lone_cr() -> None:
                 line, line_start = line + 1, at + 1
             at += 1
         assert chunk.position(offset) == (line, offset - line_start)
+
+
+def _config_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str) -> str:
+    (tmp_path / ".ekslint.yaml").write_text(text, encoding="utf-8")
+    (tmp_path / "m.yaml").write_text("apiVersion: v1\nkind: ConfigMap\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("EKSLINT_NO_CACHE", "1")
+    result = run(["m.yaml"])
+    assert result.code == 2, result.out
+    return result.err
+
+
+def test_a_recursive_alias_in_the_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, deadline: None
+) -> None:
+    err = _config_error(
+        tmp_path, monkeypatch, 'registries: &r\n  - {host: "a:5000", protocol: http}\n  - *r\n'
+    )
+    assert err == (
+        f"ekslint: {tmp_path}/.ekslint.yaml:1:13: an alias refers to the node that contains it "
+        "(a structure without end); write the values out\n"
+    )
+
+
+def test_an_alias_doubling_in_the_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, deadline: None
+) -> None:
+    lines = ["a0: &a0 [x, x]"] + [f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}]" for i in range(1, 31)]
+    err = _config_error(tmp_path, monkeypatch, "\n".join(lines) + "\n")
+    assert err == (
+        f"ekslint: {tmp_path}/.ekslint.yaml:16:6: aliases here expand the config by more "
+        "than 100,000 nodes; write the values out\n"
+    )
+
+
+def test_a_shared_list_in_the_config_is_fine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".ekslint.yaml").write_text(
+        'registries: &r [{host: "10.0.0.1:5000", protocol: http}]\nper-file-ignores: {}\n',
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    result = run(["--show-settings"])
+    assert result.code == 0, result.err

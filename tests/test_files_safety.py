@@ -5,8 +5,6 @@ silent skip or a traceback."""
 from __future__ import annotations
 
 import os
-import signal
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,20 +12,6 @@ import pytest
 from conftest import BAD_POD, run
 from ekslint.input import read
 from ekslint.lint.findings import InputError
-
-
-@pytest.fixture
-def deadline() -> Iterator[None]:
-    """Fail, instead of hanging the suite, if a test blocks."""
-
-    def expired(signum: int, frame: object) -> None:
-        raise TimeoutError("blocked")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(20)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, previous)
 
 
 def test_an_unreadable_folder_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -109,6 +109,7 @@ def load_config(path: str) -> ConfigSource:
     try:
         node = loader.get_single_node()
         if node is not None:
+            _reject_alias_bombs(node, path)
             _reject_duplicate_keys(node, path)
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
@@ -184,13 +185,66 @@ def _load_pyproject(path: str) -> ConfigSource:
     return ConfigSource(path, section, text=text)
 
 
+# Aliases may add this many nodes beyond those written: plenty for sharing a list of registries
+# between keys, far below what a "billion laughs" doubling reaches.
+MAX_ALIAS_NODES = 100_000
+
+
+def _reject_alias_bombs(root: Any, path: str) -> None:
+    """Refuse an alias inside the node it names (a structure that never ends) and aliases that
+    expand beyond ``MAX_ALIAS_NODES``: loading either would hang or exhaust memory. Linear: each
+    node is sized once, its aliases reuse the size."""
+    import yaml
+
+    sizes: dict[int, int] = {}  # nodes, counting what aliases repeat
+    entered: set[int] = set()
+    used: set[int] = set()  # nodes met as a child once already
+    added = 0  # nodes that aliases add to what is written
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        children: list[Any] = []
+        if isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        if done:
+            sizes[id(node)] = 1 + sum(sizes[id(child)] for child in children)
+            for child in children:
+                if id(child) in used:  # an alias: its whole subtree is read again
+                    added += sizes[id(child)]
+                used.add(id(child))
+            if added > MAX_ALIAS_NODES:
+                mark = node.start_mark
+                raise ConfigError(
+                    f"{path}:{mark.line + 1}:{mark.column + 1}: aliases here expand the config "
+                    f"by more than {MAX_ALIAS_NODES:,} nodes; write the values out"
+                )
+            continue
+        if id(node) in sizes:
+            continue
+        if id(node) in entered:
+            mark = node.start_mark
+            raise ConfigError(
+                f"{path}:{mark.line + 1}:{mark.column + 1}: an alias refers to the node that "
+                "contains it (a structure without end); write the values out"
+            )
+        entered.add(id(node))
+        stack.append((node, True))
+        stack.extend((child, False) for child in children)
+
+
 def _reject_duplicate_keys(root: Any, path: str) -> None:
     """YAML loaders keep the last of two equal keys silently; in a config that hides a mistake."""
     import yaml
 
     stack = [root]
+    visited: set[int] = set()  # an alias repeats a node: check it once
     while stack:
         node = stack.pop()
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
         if isinstance(node, yaml.MappingNode):
             seen: dict[object, int] = {}
             for key, value in node.value:
