@@ -145,3 +145,38 @@ def test_a_shared_list_in_the_config_is_fine(
     monkeypatch.chdir(tmp_path)
     result = run(["--show-settings"])
     assert result.code == 0, result.err
+
+
+def test_a_large_config_stays_out_of_the_machine_wide_cache(tmp_path: Path) -> None:
+    import marshal
+    import os
+    import subprocess
+    import sys
+
+    cache = tmp_path / "cache"
+    big = tmp_path / "big" / ".ekslint.yaml"
+    big.parent.mkdir()
+    big.write_text(
+        "registries:\n"
+        + "".join(f'  - {{host: "r{i}.example.com", protocol: http}}\n' for i in range(20_000)),
+        encoding="utf-8",
+    )
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text("apiVersion: v1\nkind: ConfigMap\n", encoding="utf-8")
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    env.pop("EKSLINT_NO_CACHE", None)
+    for config in (big, None):  # the large config's run, then another project's
+        options = ["--config", str(config)] if config else ["--isolated"]
+        done = subprocess.run(
+            [sys.executable, "-m", "ekslint", *options, str(manifest)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+    (cached,) = (cache / "ekslint").iterdir()
+    assert cached.stat().st_size <= 2 * 1024 * 1024
+    entries = marshal.loads(cached.read_bytes())
+    assert str(big) not in entries
+    assert any(key.endswith("workloads.yaml") for key in entries)  # the shipped data stays

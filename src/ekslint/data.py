@@ -38,8 +38,15 @@ def rules_dir() -> str:
     return os.path.join(os.path.dirname(os.path.dirname(here)), "rules")
 
 
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2
 _CACHE_ENTRIES = 256  # about 25 rule files per platform plus configs: plenty, and small
+# The cache is shared by every project on the machine and read whole at every start, so what it
+# holds is bounded: an entry larger than this is not cached (a config listing 200,000
+# registries is parsed each run, instead of slowing every other project's runs), and the file
+# keeps the entries of this run first, then the most recent others, up to the total. The shipped
+# rule data takes about 60 KB.
+_CACHE_ENTRY_BYTES = 256 * 1024
+_CACHE_TOTAL_BYTES = 2 * 1024 * 1024
 _cache: dict[str, tuple[int, int, str, Any]] | None = None
 _cache_dirty = False
 _cache_used: dict[str, None] = {}  # keys read or written by this run, in order
@@ -64,6 +71,8 @@ def _load_cache() -> dict[str, tuple[int, int, str, Any]]:
 
             try:
                 with open(path, "rb") as handle:
+                    if os.fstat(handle.fileno()).st_size > _CACHE_TOTAL_BYTES:
+                        raise ValueError("larger than any cache this version writes")
                     loaded = marshal.load(handle)
                 if isinstance(loaded, dict):
                     _cache = loaded
@@ -82,7 +91,13 @@ def _save_cache() -> None:
     # Keep what this run used, then the most recent others whose files still exist.
     keys = [k for k in _cache_used if k in _cache]
     keys += [k for k in reversed(_cache) if k not in _cache_used and os.path.exists(k)]
-    kept = keys[:_CACHE_ENTRIES]
+    kept: list[str] = []
+    total = 0
+    for key in keys[:_CACHE_ENTRIES]:
+        size = len(marshal.dumps(_cache[key]))
+        if size <= _CACHE_ENTRY_BYTES and total + size <= _CACHE_TOTAL_BYTES:
+            kept.append(key)
+            total += size
     pruned = {k: _cache[k] for k in reversed(kept)}
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -115,9 +130,11 @@ def load_validated(
     try:
         import marshal
 
-        marshal.dumps(data)
+        size = len(marshal.dumps(data))
     except ValueError:
         return data  # not plain data (e.g. dates): usable, but not cacheable
+    if size > _CACHE_ENTRY_BYTES:
+        return data  # too large to share with every other run on the machine
     cache[key] = (stat.st_mtime_ns, stat.st_size, kind, data)
     if not _cache_dirty:
         import atexit
