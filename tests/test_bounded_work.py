@@ -68,7 +68,7 @@ def test_an_unclosed_quoted_message_in_diagnose() -> None:
         "to HTTPS client\n" + ("word " * 15 + "\n") * 13_000
     )
     out = io.StringIO()
-    code = diagnose.main([], io.StringIO(text), out)
+    code = diagnose.main([], io.StringIO(text), out, io.StringIO())
     assert code == 0, out.getvalue()
     assert "[http-registry]" in out.getvalue()
     assert "word" in out.getvalue()

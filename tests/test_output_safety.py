@@ -167,3 +167,23 @@ def test_a_file_name_that_is_not_utf8(tmp_path: Path, fmt: str) -> None:
     written = run([str(path), "--isolated", "--format", fmt, "--output", str(report)])
     assert written.code == 1, written.err
     assert report.read_text(encoding="utf-8").strip()
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_diagnose_quotes_a_hostile_log_inertly(fmt: str) -> None:
+    import io
+
+    from ekslint import diagnose
+
+    log = (
+        'Failed to pull image "10.0.0.1:5000/a##[add-mask]x:1": rpc error: http: server gave '
+        "HTTP response to HTTPS client \x1b[8m \u202e\r::error::boom\n::warning::w\n"
+    )
+    out = io.StringIO()
+    code = diagnose.main(["--format", fmt], io.StringIO(log), out, io.StringIO())
+    assert code == 0, out.getvalue()
+    assert_inert(out.getvalue())
+    if fmt == "json":
+        assert json.loads(out.getvalue())["diagnoses"][0]["images"] == [
+            "10.0.0.1:5000/a##[add-mask]x:1"
+        ]

@@ -119,7 +119,9 @@ def rule_command(argv: list[str], out: TextIO, err: TextIO) -> int:
         if rule is not None:
             out.write(explain(rule))
             return 0
-    err.write(f"ekslint: unknown rule {args.rule!r}; 'ekslint rules' lists them\n")
+    from ekslint.report.escape import display
+
+    err.write(display(f"ekslint: unknown rule {args.rule!r}; 'ekslint rules' lists them") + "\n")
     return 2
 
 

@@ -64,7 +64,16 @@ def main(argv: list[str], stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     if args.format == "json":
         write_json(stdout, diagnoses, unexplained, text)
     else:
-        write_text(stdout, diagnoses, unexplained, text)
+        # The report quotes the log it was given: written through the one escaping rule of
+        # every report (report/escape.py), so a hostile log cannot command a CI runner or the
+        # terminal.
+        from io import StringIO
+
+        from ekslint.report.escape import display
+
+        report = StringIO()
+        write_text(report, diagnoses, unexplained, text)
+        stdout.write("\n".join(display(line) for line in report.getvalue().split("\n")))
     return 0 if diagnoses else 1
 
 

@@ -137,7 +137,7 @@ def _hint(text: str, unexplained: list[str]) -> tuple[str, str]:
 
 
 def write_json(out: TextIO, diagnoses: list[Diagnosis], unexplained: list[str], text: str) -> None:
-    import json
+    from ekslint.report.escape import json_text
 
     document: dict[str, Any] = {"diagnoses": [_as_json(d) for d in diagnoses]}
     if unexplained:
@@ -145,8 +145,7 @@ def write_json(out: TextIO, diagnoses: list[Diagnosis], unexplained: list[str], 
     if not diagnoses:
         document["error"] = NO_PATTERN
         document["reason"], document["hint"] = _hint(text, unexplained)
-    json.dump(document, out, indent=2, ensure_ascii=False)
-    out.write("\n")
+    out.write(json_text(document) + "\n")
 
 
 def _as_json(diagnosis: Diagnosis) -> dict[str, Any]:
