@@ -443,7 +443,7 @@ def _first_difference(before: Any, after: Any, where: str = "") -> str:
         for i, (b, a) in enumerate(zip(before, after, strict=True)):
             if b != a:
                 return _first_difference(b, a, f"{where}[{i}]")
-    return f"{where or '<root>'}: {str(before)[:200]} -> {str(after)[:200]}"
+    return f"{where or '<root>'}: {repr(before)[:200]} -> {repr(after)[:200]}"
 
 
 # -- the campaign -------------------------------------------------------------------------------
@@ -544,6 +544,9 @@ def run_campaign(
                 if failure is not None:
                     tally.failures[failure[0]] += 1
                     _record(case, failure, save, seen, out, seed)
+                if tally.cases % 5000 == 0:
+                    out.write(f"... {tally.cases} cases, failures {dict(tally.failures)}\n")
+                    out.flush()
     finally:
         signal.signal(signal.SIGALRM, previous)
     return tally
