@@ -14,7 +14,8 @@ damage. The case is written to a file and run in-process through ``ekslint.cli.m
 
 - no exception escapes, the exit status is 0, 1 or 2 and the JSON report parses;
 - a file with input errors is not rewritten;
-- a rewritten file parses with PyYAML and with ruamel.yaml's round-trip loader, and its data
+- a rewritten file parses with PyYAML and with ruamel.yaml's round-trip loader (each when it
+  read the original: both refuse some inputs ekslint reads), and its data
   equals the original's except in what fixes may change (the registry annotations, the
   spelling of platform annotation keys, the quoting of annotation values, image pull secrets);
 - a file that was JSON is still JSON;
@@ -385,20 +386,22 @@ def check_case(path: Path, data: bytes, options: list[str]) -> None:
         raise CaseFailure("rewritten-with-errors", json.dumps(report["errors"][:3]))
     text = after.decode("utf-8")
     try:
+        original_documents: list[Any] | None = documents(data.decode("utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError):
+        original_documents = None  # ekslint composes nodes only; PyYAML may refuse more
+    try:
         fixed_documents = documents(text)
     except yaml.YAMLError as exc:
-        raise CaseFailure("parse", f"PyYAML cannot read the fixed file: {exc}") from None
+        if original_documents is not None:
+            raise CaseFailure("parse", f"PyYAML cannot read the fixed file: {exc}") from None
+        fixed_documents = None
     # ruamel is stricter than libyaml (duplicate keys anywhere): only what it read before.
     if _ruamel_reads(data.decode("utf-8", "surrogateescape")):
         try:
             _ruamel_load(text)
         except Exception as exc:  # ruamel raises many kinds
             raise CaseFailure("parse-ruamel", f"{type(exc).__name__}: {exc}") from None
-    try:
-        original_documents = documents(data.decode("utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError):
-        original_documents = None
-    if original_documents is not None:
+    if original_documents is not None and fixed_documents is not None:
         before, now = comparable(original_documents), comparable(fixed_documents)
         if before != now:
             raise CaseFailure("data", _first_difference(before, now))
