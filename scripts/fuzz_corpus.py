@@ -342,8 +342,8 @@ def comparable(data: Any) -> Any:
                     result[key] = kept
                 continue
             value = comparable(value)
-            if key == "metadata" and value == {}:
-                continue  # held only annotations: an inserted annotation may create it
+            if key in ("metadata", "annotations") and value in ({}, None):
+                continue  # an empty one may be created or left by a fix: same as absent
             result[str(key)] = value
         return result
     if isinstance(data, list):

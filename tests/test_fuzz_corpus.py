@@ -49,8 +49,11 @@ def test_what_fixes_may_change_is_all_that_is_ignored() -> None:
     assert fuzz.comparable(before) != fuzz.comparable(renamed)
     lost = {"metadata": {"name": "a", "annotations": {http: "x"}}}
     assert fuzz.comparable(before) != fuzz.comparable(lost)
+    # An empty metadata left or created by a fix is the same as none (as the fix guard has it).
     emptied = {"spec": {"template": {"metadata": None}}}
-    assert fuzz.comparable({"spec": {"template": {}}}) != fuzz.comparable(emptied)
+    assert fuzz.comparable({"spec": {"template": {}}}) == fuzz.comparable(emptied)
+    quoted = {"metadata": {"generation": "3"}}  # quoting is intended only in annotations
+    assert fuzz.comparable({"metadata": {"generation": 3}}) != fuzz.comparable(quoted)
 
 
 def test_a_rewrite_that_changes_data_is_caught(
