@@ -157,9 +157,7 @@ def missing_port(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
         # out.
         used = set(pod.registries_for(site))
         used_ports = _ports_by_host(
-            r
-            for r in used
-            if ctx.settings.protocol_of(r) in (None, PROTOCOL_OF_ROLE[site.role])
+            r for r in used if ctx.settings.protocol_of(r) in (None, PROTOCOL_OF_ROLE[site.role])
         )
         replacements: dict[str, str] = {}
         problems: list[str] = []
