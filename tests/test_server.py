@@ -179,9 +179,12 @@ def test_fix_all_is_what_fix_writes(client: LspClient, tmp_path: Path) -> None:
 def test_dependent_documents_are_relinted(client: LspClient, tmp_path: Path) -> None:
     start(client, tmp_path)
     pod = open_document(client, tmp_path / "pod.yaml", POD)
-    assert [d["code"] for d in client.diagnostics(pod)] == ["EKS009"]
+    # Its ServiceAccount is not open: ekslint cannot tell, a warning.
+    assert [(d["code"], d["severity"]) for d in client.diagnostics(pod)] == [("EKS009", 2)]
     account = open_document(client, tmp_path / "sa.yaml", ACCOUNT.replace("- name: tcr", ""))
     assert client.diagnostics(account) == []
+    # Now it is, without a pull secret: the pod is published again, with an error.
+    assert [(d["code"], d["severity"]) for d in client.diagnostics(pod)] == [("EKS009", 1)]
     change(client, account, ACCOUNT, 2)  # the ServiceAccount gains a pull secret
     assert client.diagnostics(account) == []
     assert client.diagnostics(pod) == []  # published again without a change of its own

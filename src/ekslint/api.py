@@ -245,7 +245,7 @@ class Session:
         return Finding(
             rule=finding.rule,
             name=rule.name if rule else finding.rule,
-            severity=self.linter.severity(finding.rule),
+            severity=self.linter.severity_of(finding),
             message=finding.message,
             filename=finding.path,
             line=finding.line,

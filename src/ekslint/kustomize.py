@@ -90,6 +90,7 @@ def execute(run: Run, out: TextIO, err: TextIO) -> int:
         files=1,
         fix_mode=bool(args.fix),
         unsafe_fixes=bool(args.unsafe_fixes),
+        configured=linter.selection.configured,
     )
     report.findings = sorted((at_origin(f) for f in result.findings), key=Finding.sort_key)
     report.fixed = outcome.fixed

@@ -492,6 +492,9 @@ class Linter:
     def severity(self, rule_id: str) -> str:
         return self.selection.severity(rule_id)
 
+    def severity_of(self, finding: Finding) -> str:
+        return self.selection.severity_of(finding.rule, finding.severity)
+
 
 def _check_alias_expansion(root: object) -> None:
     """Reject a document whose aliases would expand into a huge tree ("billion laughs")."""

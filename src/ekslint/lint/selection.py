@@ -127,3 +127,10 @@ class RuleSelection:
 
     def severity(self, rule_id: str) -> str:
         return self._severity.get(rule_id, "warning")
+
+    def severity_of(self, rule_id: str, own: str | None) -> str:
+        """A finding's severity: the configured one, else the finding's own (a rule whose
+        cases differ in certainty sets it), else the rule's."""
+        if own is None or rule_id in self.configured:
+            return self.severity(rule_id)
+        return own

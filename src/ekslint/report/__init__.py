@@ -75,6 +75,7 @@ class RunReport(Record):
         self.unsafe_fixes = unsafe_fixes
 
     def severity(self, finding: Finding) -> str:
+        # The same precedence as RuleSelection.severity_of: configured, own, rule's.
         if finding.severity is None or finding.rule in self.configured:
             return self.severities.get(finding.rule, "warning")
         return finding.severity
