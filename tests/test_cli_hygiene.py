@@ -71,7 +71,7 @@ def test_repeated_flags_add_up(tmp_path: Path) -> None:
 def test_registry_flags_are_checked_like_config(tmp_path: Path, flag: str, host: str) -> None:
     result = run([write(tmp_path, GOOD_POD), flag, host])
     assert result.code == 2
-    assert f"ekslint: {flag} {host!r}: expected a registry host or host:port" in result.err
+    assert f"ekslint: {flag} {host!r} is not a plain host[:port]" in result.err
 
 
 def test_a_registry_declared_twice_by_flags(tmp_path: Path) -> None:

@@ -40,14 +40,14 @@ registries:
   - {host: 10.0.0.1:5000, protocol: http}
   - {host: 10.0.0.2:5000, protocol: http}
 """
-TCR = """\
+BROKEN_IMAGE = """\
 apiVersion: v1
 kind: Pod
 metadata:
   name: job
 spec:
   containers:
-    - {name: a, image: "mytcr.tencentcloudcr.com/ci/a:1"}
+    - {name: a, image: "nginx:1.27:latest"}
 """
 
 
@@ -98,6 +98,6 @@ def test_the_report_can_go_to_a_file(tmp_path: Path) -> None:
 
 
 def test_an_error_aborts_the_deploy(tmp_path: Path) -> None:
-    done = render(tmp_path, TCR)
+    done = render(tmp_path, BROKEN_IMAGE)
     assert done.returncode == 1
-    assert "EKS009" in done.stderr.decode()  # Helm prints it with its own error
+    assert "EKS016" in done.stderr.decode()  # Helm prints it with its own error

@@ -282,11 +282,13 @@ def build_settings(args: argparse.Namespace, config: str | None = SEARCH) -> Set
         for host in getattr(args, flag):
             _check_registry_flag(option, host, declared)
             settings.declare(host, protocol, option)
-    if args.exclude:
-        settings.exclude = Globs(_words(args.exclude))  # relative to the working directory
+    # (Other commands, e.g. export, build settings from parsers without these flags.)
+    exclude, extend = getattr(args, "exclude", []), getattr(args, "extend_exclude", [])
+    if exclude:
+        settings.exclude = Globs(_words(exclude))  # relative to the working directory
         settings.origins["exclude"] = "--exclude"
-    if args.extend_exclude:
-        settings.extend_exclude = Globs(_words(args.extend_exclude))
+    if extend:
+        settings.extend_exclude = Globs(_words(extend))
         settings.origins["extend-exclude"] = "--extend-exclude"
     for flag in ("select", "ignore"):
         words = _words(getattr(args, flag))
@@ -308,7 +310,7 @@ def _check_registry_flag(option: str, host: str, declared: dict[str, str]) -> No
 
     if not re.fullmatch(r"[^/\s]+", host):
         raise ConfigError(
-            f"{option} {host!r}: expected a registry host or host:port as in the image "
+            f"{option} {host!r} is not a plain host[:port]: write the registry as in the image "
             "reference (no scheme, no path), e.g. 10.0.0.1:5000"
         )
     key = normalize_registry(host)
@@ -320,9 +322,11 @@ def _check_registry_flag(option: str, host: str, declared: dict[str, str]) -> No
         )
 
 
-def _words(values: list[str]) -> list[str]:
-    """Comma-separated words from every use of a repeatable flag."""
-    return [w.strip() for value in values for w in value.split(",") if w.strip()]
+def _words(values: list[str] | str | None) -> list[str]:
+    """Comma-separated words from every use of a repeatable flag (or of a plain one)."""
+    if isinstance(values, str):
+        values = [values]
+    return [w.strip() for value in values or () for w in value.split(",") if w.strip()]
 
 
 def _lint(argv: list[str], out: TextIO, err: TextIO) -> int:

@@ -271,6 +271,13 @@ def _write_full(
         out.write(f"  {paint('green', 'fix')}: {fix.description} ({how})\n")
     if finding.source:
         out.write(paint("dim", f"  template: {finding.source}") + "\n")
+    origin = finding.origin
+    if origin and (origin.path, origin.line, origin.column) != (
+        finding.path,
+        finding.line,
+        finding.column,
+    ):  # not already reported there (--kustomize)
+        out.write(paint("dim", f"  (origin: {origin.describe()})") + "\n")
     for more in details:
         out.write(f"  {more}\n")
     hint = finding.extra.get("lasting-fix")
