@@ -7,7 +7,10 @@ seed:
 - ``dir_clean/``: 1,000 files of real documents, about 18 % of them Helm-rendered multi-document
   files (``---`` plus ``# Source: chart/templates/x.yaml`` before each document);
 - ``dir/``: the same files with findings injected into 10 % of them (see `INJECTIONS`);
-- ``big/big.yaml``: one file of 10,000 documents (about 20 MB) built the same way as ``dir/``.
+- ``big/big.yaml``: one file of 10,000 documents (about 20 MB) built the same way as ``dir/``;
+- ``staged/``: a git repository of ``dir_clean``'s 1,000 files plus the small Deployment, the
+  one file pre-commit passes (ekslint still reads the repository's ServiceAccounts, Secrets and
+  eks-config for context: the first run indexes them, later runs read the index).
 
 Every corpus directory carries the same ``.ekslint.yaml`` (the registry the injections use,
 declared as plain HTTP), so ekslint run from inside that directory finds it. Documents are drawn
@@ -251,6 +254,18 @@ def build_dir(directory: Path, units: list[Unit]) -> dict:
     return {**describe(directory, ".", units), "injected_files": injected}
 
 
+def build_staged(directory: Path, units: list[Unit]) -> dict:
+    import subprocess
+
+    write_units(directory, [*units, Unit("deployment.yaml", SMALL_DEPLOYMENT, 1)])
+    try:  # ekslint lists a work tree's files with git; without git it walks the folder
+        for command in (["init", "-q"], ["add", "-A"]):
+            subprocess.run(["git", *command], cwd=directory, check=True, capture_output=True)
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    return describe(directory, "deployment.yaml", [Unit("deployment.yaml", SMALL_DEPLOYMENT, 1)])
+
+
 def build_big(maker: UnitMaker, directory: Path) -> dict:
     """Units made like the directory's, 10 % injected, concatenated to exactly 10,000 docs."""
     units: list[Unit] = []
@@ -273,21 +288,23 @@ def build_corpora(out_dir: Path | str, source: Path | str | None = None, seed: i
     """Build every corpus under `out_dir` (replacing old ones) and describe them.
 
     Returns ``{name: {"path", "target", "files", "documents", "bytes", "injections"}}`` for the
-    names ``small``, ``dir_clean``, ``dir`` and ``big``: run a tool from ``path`` on ``target``;
-    ``injections`` counts the findings injected, by kind (see `INJECTIONS`). The directories
-    also list ``injected_files``: each changed file (relative path) and its kind of injection.
+    names ``small``, ``staged``, ``dir_clean``, ``dir`` and ``big``: run a tool from ``path`` on
+    ``target``; ``injections`` counts the findings injected, by kind (see `INJECTIONS`). The
+    directories also list ``injected_files``: each changed file (relative path) and its kind of
+    injection.
     The same description is written to ``out_dir/corpora.json``.
     """
     out = Path(out_dir).resolve()
     source = Path(source) if source else default_source()
     maker = UnitMaker(load_documents(source), seed)
-    for name in ("small", "dir_clean", "dir", "big"):
+    for name in ("small", "staged", "dir_clean", "dir", "big"):
         shutil.rmtree(out / name, ignore_errors=True)
     clean = [maker.make(i, max_documents=HELM_DOCS[1]) for i in range(DIR_FILES)]
     chosen = set(maker.rng.sample(range(DIR_FILES), round(DIR_FILES * INJECT_RATE)))
     dirty = [maker.inject(u, i, room=1) if i in chosen else u for i, u in enumerate(clean)]
     corpora = {
         "small": build_small(out / "small"),
+        "staged": build_staged(out / "staged", clean),
         "dir_clean": build_dir(out / "dir_clean", clean),
         "dir": build_dir(out / "dir", dirty),
         "big": build_big(maker, out / "big"),

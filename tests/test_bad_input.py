@@ -126,7 +126,7 @@ def test_unreadable_file(tmp_path: Path) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     result = run([str(tmp_path / "nope.yaml"), "--isolated"])
     assert result.code == 2
-    assert re.search(r"nope\.yaml:0:0: cannot read: No such file", result.err)
+    assert re.search(r"nope\.yaml: cannot read: No such file", result.err)
 
 
 def test_directory_unreadable_entry_and_non_kubernetes_yaml(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -278,8 +279,12 @@ def workloads(draw: Any) -> Case:
     )
     used = sorted({i.split("/")[0] for i in images if i.split("/")[0] in SELF_HOSTED})
     args: list[str] = []
+    declared: set[str] = set()  # one protocol per registry: two would be a usage error
     for registry in used + draw(st.lists(st.sampled_from(SELF_HOSTED), max_size=2)):
         protocol = draw(st.sampled_from(["http", "insecure", "none"]))
+        if registry in declared:
+            continue
+        declared.add(registry)
         if protocol == "http":
             args += ["--http-registry", registry]
         elif protocol == "insecure":
@@ -569,6 +574,7 @@ def fix(path: Path, args: list[str]) -> tuple[int, dict[str, Any]]:
     return code, json.loads(out.getvalue())
 
 
+@pytest.mark.slow
 @settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(case=workloads())
 def test_fixing_keeps_everything_but_the_fix(case: Case, tmp_path: Path) -> None:

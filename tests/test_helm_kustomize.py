@@ -84,7 +84,10 @@ def test_helm_stream_on_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_helm_stream_through_a_real_pipe() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "ekslint", "--isolated", "-", "--stdin-filename", "rendered.yaml"],
+        [
+            *[sys.executable, "-m", "ekslint", "--isolated", "--output-format", "concise"],
+            *["-", "--stdin-filename", "rendered.yaml"],
+        ],
         input=helm_stream(),
         capture_output=True,
         timeout=120,

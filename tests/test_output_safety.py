@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BAD_POD, run
+from conftest import BAD_POD, Result, run
 from ekslint.report.escape import display, display_lines, json_text
 
 # What a runner or a terminal would act on, in any line of the output.
@@ -26,6 +26,15 @@ def assert_inert(text: str, *, github: bool = False) -> None:
             assert not line.lstrip().startswith("::"), line
         assert "##[" not in line, line
         assert not _CONTROLS.search(line), repr(line)
+
+
+def run_text(args: list[str]) -> Result:
+    """The text report in both forms: the full one (source line and caret, the default) must be
+    as inert as the concise one, whose lines the assertions below read."""
+    full = run(args)
+    assert_inert(full.out)
+    assert_inert(full.err)
+    return run([*args, "--output-format", "concise"])
 
 
 def test_display_escapes_everything_a_runner_or_terminal_acts_on() -> None:
@@ -56,7 +65,7 @@ def _pod_file(tmp_path: Path, name: str, text: str = BAD_POD) -> Path:
 
 def test_a_hostile_file_name_in_the_text_report(tmp_path: Path) -> None:
     path = _pod_file(tmp_path, "p\n::add-mask::s \x1b[8m\r::error::x.yaml")
-    result = run([str(path), "--isolated"])
+    result = run_text([str(path), "--isolated"])
     assert result.code == 1
     assert_inert(result.out)
     assert_inert(result.err)
@@ -76,7 +85,7 @@ def test_a_source_comment_with_controls(tmp_path: Path) -> None:
     # YAML refuses C0 and C1 controls even in comments; bidi controls it allows.
     text = "# Source: chart/t.yaml \u2066 \u202e ##[group]x\n" + BAD_POD
     path = _pod_file(tmp_path, "m.yaml", text)
-    result = run([str(path), "--isolated"])
+    result = run_text([str(path), "--isolated"])
     assert result.code == 1
     assert_inert(result.out)
     assert "(template: chart/t.yaml" in result.out
@@ -96,7 +105,7 @@ def test_suppression_values_and_object_names(tmp_path: Path) -> None:
         assert result.code == 1, result.err
         assert_inert(result.out)
         assert_inert(result.err)
-    text_report = run([str(path), "--isolated"]).out
+    text_report = run_text([str(path), "--isolated"]).out
     # The value stays on its finding's line instead of starting one of its own.
     assert "unknown rule EKS999\\n::error::inj\\r::warning::w" in text_report
     document = run([str(path), "--isolated", "--format", "json"]).json
@@ -110,7 +119,7 @@ def test_a_foreign_object_note(tmp_path: Path) -> None:
         'metadata: {name: "n\\r::add-mask::m\\u202e"}\n'
     )
     path = _pod_file(tmp_path, "m.yaml", text)
-    result = run([str(path), "--isolated"])
+    result = run_text([str(path), "--isolated"])
     assert "DeploymentConfig/n\\r::add-mask::m\\u202e" in result.err
     assert_inert(result.out)
     assert_inert(result.err)
@@ -121,7 +130,7 @@ def test_a_hostile_config_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     config.write_text('"bad\\n::add-mask::s\\r::error::e \\e[8m": 1\n', encoding="utf-8")
     manifest = _pod_file(tmp_path, "m.yaml")
     monkeypatch.chdir(tmp_path)
-    result = run([str(manifest)])
+    result = run_text([str(manifest)])
     assert result.code == 2
     assert result.err.count("\n") == 1, result.err
     assert_inert(result.err)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import CORPUS, run
+from conftest import BAD_POD, CORPUS, GOOD_POD, run
 
 POD = """apiVersion: v1
 kind: Pod
@@ -74,3 +76,25 @@ def test_corpus_same_either_way() -> None:
     if CORPUS.is_dir():
         one, two = _both([str(CORPUS)])
         assert one == two
+
+
+def test_fixing_in_workers_is_the_same(tmp_path: Path) -> None:
+    """--fix lints in worker processes and reads again only the files it fixes: the files
+    written and the report are those of a single-process run."""
+    source = tmp_path / "source"
+    source.mkdir()
+    for number in range(30):
+        text = BAD_POD if number % 3 == 0 else GOOD_POD
+        (source / f"m{number:02}.yaml").write_text(text.replace("app", f"app{number}"), "utf-8")
+    reports = []
+    for jobs in ("1", "2"):
+        copy = tmp_path / f"jobs{jobs}"
+        shutil.copytree(source, copy)
+        result = run([str(copy), "--fix", "--isolated", "--format", "json", "-j", jobs])
+        assert result.code == 1, result.err  # EKS012 has no fix
+        report = json.loads(result.out.replace(str(copy), "<dir>"))
+        reports.append(report)
+        assert report["summary"]["fixed"] == 10
+    assert reports[0] == reports[1]
+    for name in sorted(p.name for p in source.iterdir()):
+        assert (tmp_path / "jobs1" / name).read_bytes() == (tmp_path / "jobs2" / name).read_bytes()

@@ -21,7 +21,10 @@ ROOT = Path(__file__).resolve().parents[1]
 HOOKS = ROOT / ".pre-commit-hooks.yaml"
 TIMEOUT = 300
 
-pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="pre-commit needs git")
+pytestmark = [
+    pytest.mark.skipif(shutil.which("git") is None, reason="pre-commit needs git"),
+    pytest.mark.slow,
+]
 
 BAD = """\
 apiVersion: v1
@@ -131,7 +134,7 @@ def _project(tmp_path: Path, files: dict[str, str]) -> tuple[Path, dict[str, str
 
 
 def _try_repo(
-    hook_repo: Path, project: Path, env: dict[str, str], hook: str
+    hook_repo: Path, project: Path, env: dict[str, str], hook: str, all_files: bool = True
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [
@@ -141,7 +144,7 @@ def _try_repo(
             "try-repo",
             str(hook_repo),
             hook,
-            "--all-files",
+            *(["--all-files"] if all_files else []),
             "--color",
             "never",
         ],
@@ -157,8 +160,9 @@ def test_hooks_file_is_a_valid_manifest() -> None:
     clientlib = pytest.importorskip("pre_commit.clientlib")
     hooks = {hook["id"]: hook for hook in clientlib.load_manifest(str(HOOKS))}
     assert set(hooks) == {"ekslint", "ekslint-fix"}
-    assert hooks["ekslint"]["entry"] == "ekslint"
-    assert hooks["ekslint-fix"]["entry"] == "ekslint --fix"
+    # `--` last: pre-commit appends file names, which must never be read as options.
+    assert hooks["ekslint"]["entry"] == "ekslint --"
+    assert hooks["ekslint-fix"]["entry"] == "ekslint --fix --"
     for hook in hooks.values():
         assert hook["language"] == "python"
         assert hook["types"] == ["yaml"]
@@ -201,3 +205,69 @@ def test_one_process_sees_every_file(hook_repo: Path, tmp_path: Path) -> None:
     done = _try_repo(hook_repo, project, env, "ekslint")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "EKS009" not in done.stdout
+
+
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: pay
+spec:
+  selector: {matchLabels: {app: pay}}
+  template:
+    metadata:
+      labels: {app: pay}
+    spec:
+      serviceAccountName: builder
+      containers:
+        - name: api
+          image: mytcr.tencentcloudcr.com/pay/api:1.0
+"""
+
+
+@pytest.mark.parametrize("hook", ["ekslint", "ekslint-fix"])
+def test_only_the_staged_file_still_sees_the_project(
+    hook_repo: Path, tmp_path: Path, hook: str
+) -> None:
+    """Change only the image tag: pre-commit passes only the Deployment, whose ServiceAccount
+    (with the TCR pull secret) is in another, committed file. No EKS009, nothing written."""
+    project, env = _project(
+        tmp_path, {"serviceaccount.yaml": SERVICE_ACCOUNT, "deployment.yaml": DEPLOYMENT}
+    )
+    _git(project, env, "commit", "-q", "--no-verify", "-m", "project")
+    changed = DEPLOYMENT.replace("api:1.0", "api:1.1")
+    (project / "deployment.yaml").write_text(changed, encoding="utf-8")
+    _git(project, env, "add", "deployment.yaml")
+    done = _try_repo(hook_repo, project, env, hook, all_files=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "EKS009" not in done.stdout
+    assert (project / "deployment.yaml").read_text(encoding="utf-8") == changed
+    # and the same file alone, without the project around it, does have the finding
+    isolated = subprocess.run(
+        [sys.executable, "-m", "ekslint", "--isolated", "deployment.yaml"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+    assert isolated.returncode == 1 and "EKS009" in isolated.stdout
+
+
+def test_file_names_are_never_options(hook_repo: Path, tmp_path: Path) -> None:
+    """Committed files named like options are linted as files: `--config=evil.yaml` (beside
+    an evil.yaml that excludes everything) does not switch the config, `--output=prod.yaml`
+    does not overwrite prod.yaml with the report, `-dash.yaml` is not an unknown option."""
+    files = {
+        "evil.yaml": "exclude: ['**']\n",
+        "--config=evil.yaml": BAD,
+        "prod.yaml": FIXED,
+        "--output=prod.yaml": FIXED,
+        "-dash.yaml": FIXED,
+    }
+    project, env = _project(tmp_path, files)
+    done = _try_repo(hook_repo, project, env, "ekslint")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "--config=evil.yaml:6:55: EKS004" in done.stdout
+    assert "unrecognized arguments" not in done.stdout + done.stderr
+    assert (project / "prod.yaml").read_text(encoding="utf-8") == FIXED

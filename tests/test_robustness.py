@@ -999,6 +999,7 @@ FUZZ_SETTINGS = settings(
 )
 
 
+@pytest.mark.slow
 @FUZZ_SETTINGS
 @given(data=manifests(), unsafe=st.booleans(), options=st.integers(0, len(OPTIONS) - 1))
 def test_generated_manifests_keep_the_contract(
@@ -1007,6 +1008,7 @@ def test_generated_manifests_keep_the_contract(
     check_input(workdir, data, unsafe, options)
 
 
+@pytest.mark.slow
 @FUZZ_SETTINGS
 @given(data=mutated_manifests(), unsafe=st.booleans(), options=st.integers(0, len(OPTIONS) - 1))
 def test_mutated_manifests_keep_the_contract(
@@ -1015,6 +1017,7 @@ def test_mutated_manifests_keep_the_contract(
     check_input(workdir, data, unsafe, options)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", range(0, len(SEEDS), max(1, len(SEEDS) // 12)))
 def test_every_line_cut_of_a_seed(workdir: Path, seed: int) -> None:
     """Truncating a real manifest at every line (a half-written file) never breaks the contract."""
@@ -1024,6 +1027,7 @@ def test_every_line_cut_of_a_seed(workdir: Path, seed: int) -> None:
         check_input(workdir, data[: cut - 1], unsafe=False)
 
 
+@pytest.mark.slow
 def test_generated_manifests_mostly_parse(workdir: Path) -> None:
     """The generator is worth its name: most of what it writes is valid YAML with findings."""
     outcomes = {"clean": 0, "findings": 0, "errors": 0}
@@ -1124,6 +1128,7 @@ def nesting(shape: str, depth: int) -> bytes:
     raise AssertionError(shape)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("shape", "depth"),
     [
@@ -1243,6 +1248,7 @@ def measure(path: Path, folder: Path, *options: str) -> Measured:
     return Measured(json.loads(done.stdout), report, stderr)
 
 
+@pytest.mark.slow
 def test_a_million_documents(tmp_path: Path, record_property: Callable[[str, Any], None]) -> None:
     """1,000,000 tiny documents (9 MB) finish, in flat memory (measured: 5-15 s, < 100 MB)."""
     path = tmp_path / "million.yaml"
@@ -1324,6 +1330,7 @@ def write_big_stream(path: Path, size: int) -> int:
     return count
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "options",
     [
@@ -1350,6 +1357,7 @@ def test_a_100_mb_stream_stays_within_150_mb(
     assert run.seconds < 300, f"{run.seconds:.0f} s"  # loose: CI machines are noisy
 
 
+@pytest.mark.slow
 def test_a_100_mb_single_document(
     tmp_path: Path, record_property: Callable[[str, Any], None]
 ) -> None:

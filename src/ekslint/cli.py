@@ -10,16 +10,36 @@ from ekslint import __version__, exitcodes
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
-    from typing import TextIO
+    from typing import NoReturn, TextIO
 
     from ekslint.config.settings import Settings
 
 COMMANDS = ("rules", "rule", "schema", "diagnose", "export", "server")
 
 
+class _Parser(argparse.ArgumentParser):
+    """No abbreviated long options (``--fi`` must not run ``--fix``), and a suggestion for a
+    mistyped one."""
+
+    def error(self, message: str) -> NoReturn:
+        import difflib
+
+        if "unrecognized arguments" in message:
+            known = [o for a in self._actions for o in a.option_strings if o.startswith("--")]
+            for word in message.split(":", 1)[1].split():
+                option = word.split("=", 1)[0]
+                if option.startswith("--"):
+                    close = difflib.get_close_matches(option, known, n=1, cutoff=0.6)
+                    if close:
+                        message += f" (did you mean {close[0]}?)"
+                        break
+        super().error(message)
+
+
 def lint_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="ekslint",
+        allow_abbrev=False,
         description="Find and fix image-pull failures in Kubernetes manifests for Tencent Cloud "
         "EKS (and other serverless-container platforms), offline.",
         epilog="Other commands: 'ekslint rules', 'ekslint rule ID', 'ekslint schema', "
@@ -42,10 +62,34 @@ def lint_parser() -> argparse.ArgumentParser:
     from ekslint.report import FORMATS
 
     out = parser.add_argument_group("output")
-    out.add_argument("--format", choices=list(FORMATS), default="text")
+    out.add_argument(
+        "--output-format",
+        "--format",
+        dest="format",
+        choices=list(FORMATS),
+        default="full",
+        help="full (default; also 'text'): source line, caret and fix; concise: one line each",
+    )
     out.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
     out.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     out.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings remain")
+    out.add_argument(
+        "--fail-on",
+        choices=("error", "warning"),
+        default="warning",
+        help="the lowest severity whose findings make the exit code 1 (default: warning)",
+    )
+    out.add_argument(
+        "--exit-non-zero-on-fix",
+        action="store_true",
+        help="exit 1 when --fix changed a file, even if no findings remain",
+    )
+    out.add_argument(
+        "--statistics", action="store_true", help="count the findings of each rule instead"
+    )
+    out.add_argument(
+        "--quiet", "-q", action="store_true", help="print findings only: no summary, no notes"
+    )
     out.add_argument(
         "--show-settings",
         action="store_true",
@@ -120,8 +164,28 @@ def lint_parser() -> argparse.ArgumentParser:
         metavar="HOST",
         help="declare a registry with a trusted certificate (repeatable)",
     )
-    conf.add_argument("--select", metavar="IDS", help="comma-separated rule IDs, prefixes, names")
-    conf.add_argument("--ignore", metavar="IDS", help="comma-separated rule IDs, prefixes, names")
+    for flag in ("--select", "--ignore"):
+        conf.add_argument(
+            flag,
+            action="append",
+            default=[],
+            metavar="IDS",
+            help="comma-separated rule IDs, prefixes, names (repeatable: they add up)",
+        )
+    conf.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="GLOBS",
+        help="comma-separated globs of files not to lint, instead of the config's (repeatable)",
+    )
+    conf.add_argument(
+        "--extend-exclude",
+        action="append",
+        default=[],
+        metavar="GLOBS",
+        help="comma-separated globs of files not to lint, besides the config's (repeatable)",
+    )
     conf.add_argument("--stdin-filename", metavar="NAME", help="name for '-' in reports")
     conf.add_argument(
         "--jobs",
@@ -178,9 +242,14 @@ def _command(name: str, rest: list[str], out: TextIO, err: TextIO) -> int:
     return docs.schema_command(rest, out, err)
 
 
-def build_settings(args: argparse.Namespace) -> Settings:
-    """Defaults, then the config file (``--config``, or the nearest one unless ``--isolated``),
-    then the command line; every rule selector is checked against the platform's rules."""
+SEARCH = "<search from the working directory>"
+
+
+def build_settings(args: argparse.Namespace, config: str | None = SEARCH) -> Settings:
+    """Defaults, then the config file, then the command line; every rule selector is checked
+    against the platform's rules. The config file is ``--config``, else none with
+    ``--isolated``, else ``config`` (a path found for the files being linted, or None for
+    none), by default the nearest one from the working directory."""
     import os
 
     from ekslint.config.load import (
@@ -190,6 +259,7 @@ def build_settings(args: argparse.Namespace) -> Settings:
         resolve_platform,
         settings_from_file,
     )
+    from ekslint.config.settings import Globs
 
     path = None
     if args.config:
@@ -197,25 +267,66 @@ def build_settings(args: argparse.Namespace) -> Settings:
             raise ConfigError(f"{args.config}: config file not found")
         path = args.config
     elif not args.isolated:
-        path = find_config(os.getcwd())
+        path = find_config(os.getcwd()) if config == SEARCH else config
     settings, source = settings_from_file(path)
     if args.platform:
         settings.platform = resolve_platform(args.platform, settings.platform_packs, os.getcwd())
         settings.origins["platform"] = "--platform"
+    declared: dict[str, str] = {}
     for flag, protocol in (
         ("http_registry", "http"),
         ("insecure_registry", "https-self-signed"),
         ("trusted_registry", "https"),
     ):
+        option = "--" + flag.replace("_", "-")
         for host in getattr(args, flag):
-            settings.declare(host, protocol, "--" + flag.replace("_", "-"))
+            _check_registry_flag(option, host, declared)
+            settings.declare(host, protocol, option)
+    # (Other commands, e.g. export, build settings from parsers without these flags.)
+    exclude, extend = getattr(args, "exclude", []), getattr(args, "extend_exclude", [])
+    if exclude:
+        settings.exclude = Globs(_words(exclude))  # relative to the working directory
+        settings.origins["exclude"] = "--exclude"
+    if extend:
+        settings.extend_exclude = Globs(_words(extend))
+        settings.origins["extend-exclude"] = "--extend-exclude"
     for flag in ("select", "ignore"):
-        value = getattr(args, flag)
-        if value:
-            setattr(settings, flag, [w.strip() for w in value.split(",") if w.strip()])
+        words = _words(getattr(args, flag))
+        if words:
+            setattr(settings, flag, words)
             settings.origins[flag] = f"--{flag}"
     check_settings(settings, source)
     return settings
+
+
+def _check_registry_flag(option: str, host: str, declared: dict[str, str]) -> None:
+    """The checks a config file's ``registries[].host`` gets: the schema's pattern (a host or
+    host:port as in an image reference, no scheme, no path), and one protocol per registry
+    (the same flag twice is harmless, two flags for one registry are a contradiction)."""
+    import re
+
+    from ekslint.config.load import ConfigError
+    from ekslint.kube.images import normalize_registry
+
+    if not re.fullmatch(r"[^/\s]+", host):
+        raise ConfigError(
+            f"{option} {host!r} is not a plain host[:port]: write the registry as in the image "
+            "reference (no scheme, no path), e.g. 10.0.0.1:5000"
+        )
+    key = normalize_registry(host)
+    first = declared.setdefault(key, f"{option} {host}")
+    if not first.startswith(option + " "):
+        raise ConfigError(
+            f"{option} {host!r}: the registry is already declared by {first}; "
+            "declare it once, with the protocol it serves"
+        )
+
+
+def _words(values: list[str] | str | None) -> list[str]:
+    """Comma-separated words from every use of a repeatable flag (or of a plain one)."""
+    if isinstance(values, str):
+        values = [values]
+    return [w.strip() for value in values or () for w in value.split(",") if w.strip()]
 
 
 def _lint(argv: list[str], out: TextIO, err: TextIO) -> int:
@@ -243,36 +354,46 @@ def _lint(argv: list[str], out: TextIO, err: TextIO) -> int:
     from ekslint.lint.rulepack import RuleDataError
 
     try:
-        settings = build_settings(args)
         from ekslint.run import Run, RunOptions
 
-        run = Run(
-            RunOptions(
-                settings,
-                paths=args.paths,
-                fix=args.fix,
-                unsafe_fixes=args.unsafe_fixes,
-                diff=args.diff,
-                format=args.format,
-                output=args.output,
-                colour=args.color,
-                stdin_filename=args.stdin_filename,
-                exit_zero=args.exit_zero,
-                jobs=args.jobs,
-                fix_outside_links=args.fix_outside_links,
-                fix_read_only=args.fix_read_only,
-                kustomize=args.kustomize,
-                baseline=args.baseline,
-                write_baseline=args.write_baseline,
-                add_suppressions=args.add_suppressions,
-            )
+        options = RunOptions(
+            None,
+            paths=args.paths,
+            fix=args.fix,
+            unsafe_fixes=args.unsafe_fixes,
+            diff=args.diff,
+            format=args.format,
+            output=args.output,
+            colour=args.color,
+            stdin_filename=args.stdin_filename,
+            exit_zero=args.exit_zero,
+            jobs=args.jobs,
+            isolated=args.isolated,
+            fail_on=args.fail_on,
+            exit_non_zero_on_fix=args.exit_non_zero_on_fix,
+            statistics=args.statistics,
+            quiet=args.quiet,
+            fix_outside_links=args.fix_outside_links,
+            fix_read_only=args.fix_read_only,
+            kustomize=args.kustomize,
+            baseline=args.baseline,
+            write_baseline=args.write_baseline,
+            add_suppressions=args.add_suppressions,
         )
+        # One config for all: asked for, or what rendering a kustomization and adopting
+        # (baseline, suppression comments) work with.
+        single = args.kustomize or args.write_baseline or args.add_suppressions is not None
+        if args.show_settings or args.config or args.isolated or single:
+            options.settings = build_settings(args)
+        else:  # each file gets the config nearest to it
+            options.settings_for = lambda path: build_settings(args, path)
+        run = Run(options)
+        if args.show_settings:
+            return run.show_settings(out)
+        return run.execute(out, err)
     except (ConfigError, RuleDataError) as exc:
         from ekslint.report.escape import display
 
         # Config errors echo the file's keys and values: one line, whatever they hold.
         err.write(f"ekslint: {display(str(exc))}\n")
         return exitcodes.ERROR
-    if args.show_settings:
-        return run.show_settings(out)
-    return run.execute(out, err)

@@ -52,13 +52,21 @@ _cache_dirty = False
 _cache_used: dict[str, None] = {}  # keys read or written by this run, in order
 
 
-def _cache_file() -> str | None:
+def cache_folder() -> str | None:
+    """Where ekslint keeps its caches, or None when caching is off."""
     if os.environ.get("EKSLINT_NO_CACHE"):
         return None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "ekslint")
+
+
+def _cache_file() -> str | None:
     from ekslint import __version__
 
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "ekslint", f"validated-{__version__}-{_CACHE_FORMAT}.marshal")
+    folder = cache_folder()
+    if folder is None:
+        return None
+    return os.path.join(folder, f"validated-{__version__}-{_CACHE_FORMAT}.marshal")
 
 
 def _load_cache() -> dict[str, tuple[int, int, str, Any]]:

@@ -7,10 +7,12 @@ command line, for the CLI, a Python caller or a language server alike.
 from __future__ import annotations
 
 import contextlib
+import os
 
 from ekslint import exitcodes
 from ekslint.config.settings import Settings
 from ekslint.input import read
+from ekslint.kube.inventory import Inventory
 from ekslint.lint.engine import FileResult, Linter
 from ekslint.lint.findings import InputError, Note
 from ekslint.record import Record
@@ -19,30 +21,42 @@ from ekslint.report.escape import display, json_text
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
+    from concurrent.futures import ThreadPoolExecutor
     from typing import TextIO
 
     from ekslint.baseline import Baseline
+    from ekslint.input.project import Listing
+
+WRITE_THREADS = 4  # fixed files written (each waiting on its fsync) while the next are fixed
 
 
 class RunOptions(Record):
-    """What to run on and what to do with it; ``settings`` is the merged configuration."""
+    """What to run on and what to do with it. ``settings`` is the merged configuration for
+    every file; or, with ``settings_for`` instead, each file gets the settings built for the
+    config file nearest to it (``settings_for(path or None)``), like ruff."""
 
     __slots__ = (
         "add_suppressions",
         "baseline",
         "colour",
         "diff",
+        "exit_non_zero_on_fix",
         "exit_zero",
+        "fail_on",
         "fix",
         "fix_outside_links",
         "fix_read_only",
         "format",
+        "isolated",
         "jobs",
         "kustomize",
         "output",
         "paths",
+        "quiet",
         "settings",
+        "settings_for",
+        "statistics",
         "stdin_filename",
         "unsafe_fixes",
         "write_baseline",
@@ -50,7 +64,7 @@ class RunOptions(Record):
 
     def __init__(
         self,
-        settings: Settings,
+        settings: Settings | None,
         paths: Sequence[str] = (),
         fix: bool = False,
         unsafe_fixes: bool = False,
@@ -67,10 +81,20 @@ class RunOptions(Record):
         baseline: str | None = None,
         write_baseline: str | None = None,
         add_suppressions: str | None = None,
+        *,
+        settings_for: Callable[[str | None], Settings] | None = None,
+        isolated: bool = False,
+        fail_on: str = "warning",
+        exit_non_zero_on_fix: bool = False,
+        statistics: bool = False,
+        quiet: bool = False,
     ) -> None:
         if format not in FORMATS:
             raise ValueError(f"unknown format {format!r}; known: {', '.join(FORMATS)}")
+        if fail_on not in ("error", "warning"):
+            raise ValueError(f"fail_on must be 'error' or 'warning', not {fail_on!r}")
         self.settings = settings
+        self.settings_for = settings_for
         self.paths = list(paths) or ["."]
         self.fix = fix
         self.unsafe_fixes = unsafe_fixes
@@ -87,13 +111,21 @@ class RunOptions(Record):
         self.baseline = baseline  # a file of accepted findings: report only the others
         self.write_baseline = write_baseline  # write the current findings there instead
         self.add_suppressions = add_suppressions  # the reason for suppression comments
+        self.isolated = isolated  # no project context (and, on the command line, no config)
+        self.fail_on = fail_on  # the lowest severity that makes the exit code 1
+        self.exit_non_zero_on_fix = exit_non_zero_on_fix
+        self.statistics = statistics
+        self.quiet = quiet
 
 
 class Run:
+    """One run; with ``options.settings_for``, one Linter per config file in use (built when a
+    file under it is met), sharing the cross-object inventory."""
+
     def __init__(self, options: RunOptions) -> None:
+        if options.settings is None and options.settings_for is None:
+            raise ValueError("RunOptions needs settings or settings_for")
         self.options = options
-        self.settings = options.settings
-        self.linter = Linter(options.settings)
         self.fixing = options.fix or options.diff
         # Suppression comments are written into the text as read; fingerprints read the
         # findings' lines, again from the files, but a stream can only be read once.
@@ -103,6 +135,35 @@ class Run:
             or options.add_suppressions is not None
             or (fingerprinting and "-" in options.paths)
         )
+        self.settings_for = None if options.settings is not None else options.settings_for
+        self.inventory = Inventory()  # shared: context crosses config boundaries
+        self.linters: dict[str | None, Linter] = {}
+        self.config_of_folder: dict[str, str | None] = {}
+        if options.settings is not None:
+            self.settings = options.settings
+            self.linter = self._add_linter(options.settings.config_path, options.settings)
+
+    def _add_linter(self, config: str | None, settings: Settings) -> Linter:
+        linter = Linter(settings)
+        linter.inventory = self.inventory
+        self.linters[config] = linter
+        return linter
+
+    def linter_for(self, path: str) -> Linter:
+        if self.settings_for is None:
+            return self.linter
+        from ekslint.config.load import find_config
+
+        if path == "-":
+            path = self.options.stdin_filename or os.path.join(os.getcwd(), "-")
+        folder = os.path.dirname(os.path.abspath(path))
+        if folder not in self.config_of_folder:
+            self.config_of_folder[folder] = find_config(folder)
+        config = self.config_of_folder[folder]
+        linter = self.linters.get(config)
+        if linter is None:
+            linter = self._add_linter(config, self.settings_for(config))
+        return linter
 
     def show_settings(self, out: TextIO) -> int:
 
@@ -127,22 +188,37 @@ class Run:
             from ekslint import kustomize
 
             return kustomize.execute(self, out, err)
-        results: list[FileResult] = []
+        paths = args.paths
         walk_errors: list[InputError] = []
         walk_notes: list[Note] = []
-        inputs = list(read.discover(args.paths, self.settings.exclude, walk_errors, walk_notes))
+        inputs = list(
+            read.discover(
+                paths,
+                lambda path: self.linter_for(path).settings.excludes(path),
+                walk_errors,
+                walk_notes,
+                empty=lambda path: self.warn(err, f"{path}: no Kubernetes manifests found"),
+            )
+        )
         names = [(args.stdin_filename or "<stdin>") if p == "-" else p for p in inputs]
-        from ekslint.lint.parallel import lint_in_workers, worth_it
+        owners = [self.linter_for(path) for path in inputs]
+        context = [] if args.isolated else self._project_listings(inputs, owners)
+        results = self._lint(inputs, names, owners)
+        named = [args.stdin_filename if p == "-" and args.stdin_filename else p for p in inputs]
+        for listing, linter in context:  # after the inputs: what they say wins
+            from ekslint.lint.projectcontext import load_context
 
-        workers = 1 if self.keep_text else worth_it(inputs, args.jobs)
-        if workers > 1:
-            results = lint_in_workers(self.linter, list(zip(inputs, names, strict=True)), workers)
-        else:
-            for path, name in zip(inputs, names, strict=True):
-                results.append(self.linter.lint_file(path, name, keep_text=self.keep_text))
-        self.linter.resolve_deferred()
-        for result in results:
-            self.linter.finish(result)
+            load_context(self.inventory, linter.platform, listing, named, linter.settings.excludes)
+        for linter in self.linters.values():
+            linter.resolve_deferred()
+        for result, owner in zip(results, owners, strict=True):
+            owner.finish(result)
+        if self.fixing:
+            results = [
+                self._to_fix(path, name, result, owner)
+                for path, name, result, owner in zip(inputs, names, results, owners, strict=True)
+            ]
+
         baseline = None
         if args.baseline or args.write_baseline or args.add_suppressions is not None:
             from ekslint.baseline import Baseline, BaselineError
@@ -155,14 +231,21 @@ class Run:
             if args.write_baseline or args.add_suppressions is not None:
                 return self.adopt(inputs, results, baseline, err)
 
+        primary = owners[0] if owners else self.linter_for(os.path.join(os.getcwd(), "-"))
         report = RunReport(
-            self.linter.platform,
-            {rule_id: self.linter.severity(rule_id) for rule_id in self.linter.platform.rules},
+            primary.platform,
+            _severities(primary),
             files=len(results),
             fix_mode=args.fix,
             unsafe_fixes=args.unsafe_fixes,
-            configured=self.linter.selection.configured,
+            configured=primary.selection.configured,
         )
+        report.paths = [result.path for result in results]
+        report.quiet = args.quiet
+        report.statistics = args.statistics
+        for result, owner in zip(results, owners, strict=True):
+            if owner is not primary:
+                report.severities_by_path[result.path] = _severities(owner)
         fixed_stream: str | None = None
         diff_text = ""
         fixed_texts: dict[int, str] = {}
@@ -174,11 +257,19 @@ class Run:
                 outside_links=args.fix_outside_links,
                 read_only=args.fix_read_only,
             )
-            fixer = Fixer(
-                self.linter, unsafe=args.unsafe_fixes, write=not args.diff, options=options
-            )
-            for index, (path, result) in enumerate(zip(inputs, results, strict=True)):
-                outcome = fixer.fix(path, result)
+            writes = self._write_pool(inputs)
+            fixers: dict[int, Fixer] = {}
+            outcomes = []
+            for path, result, owner in zip(inputs, results, owners, strict=True):
+                fixer = fixers.get(id(owner))
+                if fixer is None:
+                    fixer = fixers[id(owner)] = Fixer(
+                        owner, unsafe=args.unsafe_fixes, write=not args.diff, options=options
+                    )
+                    fixer.writes = writes
+                outcomes.append((path, result, fixer, fixer.fix(path, result)))
+            for index, (path, result, fixer, outcome) in enumerate(outcomes):
+                fixer.settle(outcome)
                 report.fixed.extend(outcome.fixed)
                 if outcome.error is not None:
                     result.errors.append(outcome.error)
@@ -186,7 +277,11 @@ class Run:
                     fixed_stream = outcome.text
                 if outcome.text is not None:
                     fixed_texts[index] = outcome.text
+                    if args.diff or path == "-":
+                        report.texts[result.path] = outcome.text  # what positions refer to
                 diff_text += outcome.diff
+            if writes is not None:
+                writes.shutdown()
         report.errors.extend(walk_errors)
         report.notes.extend(walk_notes)
         accepted = 0
@@ -224,7 +319,7 @@ class Run:
             if args.output:
                 to_file = True
                 target = handle = open(args.output, "w", encoding="utf-8")  # noqa: SIM115
-            writer(args.format)(report, target, err, args.colour)
+            self._write(report, target, err)
             target.flush()
         except BrokenPipeError:
             raise  # the reader went away: cli.main says so with exit 1
@@ -244,9 +339,100 @@ class Run:
             return exitcodes.ERROR
         if args.diff:
             return exitcodes.FINDINGS if diff_text else exitcodes.CLEAN
-        if report.findings and not args.exit_zero:
+        if args.exit_zero:
+            return exitcodes.CLEAN
+        failing = args.fail_on == "warning" or any(
+            report.severity(f) == "error" for f in report.findings
+        )
+        if report.findings and failing:
+            return exitcodes.FINDINGS
+        if args.exit_non_zero_on_fix and args.fix and report.fixed:
             return exitcodes.FINDINGS
         return exitcodes.CLEAN
+
+    def _to_fix(self, path: str, name: str, result: FileResult, owner: Linter) -> FileResult:
+        """A result the fixer can work on: one linted in a worker process came back without
+        its text, so a file with a fix to apply is read (and linted) again, here."""
+        if result.chunks or result.errors or result.skipped:
+            return result
+        unsafe = bool(self.options.unsafe_fixes)
+        if not any(
+            f.fix is not None and (f.fix.applicability == "safe" or unsafe) for f in result.findings
+        ):
+            return result
+        fresh = owner.lint_file(path, name, keep_text=True)
+        fresh.findings += owner.resolve_for(fresh)
+        owner.finish(fresh)
+        return fresh
+
+    def _write_pool(self, inputs: list[str]) -> ThreadPoolExecutor | None:
+        """Threads to write fixed files in, when there are files to write (not --diff, not a
+        stream) and no two inputs are the same file (their writes must stay in order)."""
+        if self.options.diff or len(inputs) < 2:
+            return None
+        real = [os.path.realpath(path) for path in inputs if path != "-"]
+        if len(set(real)) != len(real):
+            return None
+        from concurrent.futures import ThreadPoolExecutor
+
+        return ThreadPoolExecutor(max_workers=WRITE_THREADS, thread_name_prefix="ekslint-write")
+
+    def warn(self, err: TextIO, message: str) -> None:
+        if not self.options.quiet:
+            err.write(f"ekslint: warning: {message}\n")
+
+    def _lint(self, inputs: list[str], names: list[str], owners: list[Linter]) -> list[FileResult]:
+        """Each config's files together (in worker processes when worth it), in input order."""
+        from ekslint.lint.parallel import lint_in_workers, worth_it
+
+        results: list[FileResult | None] = [None] * len(inputs)
+        groups: dict[int, list[int]] = {}
+        for position, owner in enumerate(owners):
+            groups.setdefault(id(owner), []).append(position)
+        for positions in groups.values():
+            linter = owners[positions[0]]
+            items = [(inputs[i], names[i]) for i in positions]
+            # Fixing too: worker processes lint everything, and only the files with something
+            # to fix are read again here (see _to_fix), most of the files being clean.
+            workers = 1
+            if self.fixing or not self.keep_text:
+                workers = worth_it([p for p, _ in items], self.options.jobs)
+            if workers > 1:
+                done = lint_in_workers(linter, items, workers)
+            else:
+                done = [linter.lint_file(p, n, keep_text=self.keep_text) for p, n in items]
+            for position, result in zip(positions, done, strict=True):
+                results[position] = result
+        return [r for r in results if r is not None]
+
+    def _project_listings(
+        self, inputs: list[str], owners: list[Linter]
+    ) -> list[tuple[Listing, Linter]]:
+        """The project folders to read for context, each listed (by git, in the background)
+        while the inputs are linted, with the linter whose platform and excludes apply."""
+        from ekslint.input.project import Listing, is_within
+        from ekslint.lint.projectcontext import project_root
+
+        # Input from stdin joins a project only under a name (an editor's buffer); a bare
+        # stream (a Helm post-renderer's release) is a whole of its own.
+        stdin_name = self.options.stdin_filename
+        groups: dict[int, tuple[Linter, list[str]]] = {}
+        for path, owner in zip(inputs, owners, strict=True):
+            named = stdin_name if path == "-" and stdin_name else path
+            groups.setdefault(id(owner), (owner, []))[1].append(named)
+        roots = set()
+        for owner, paths in groups.values():
+            root = project_root(paths, owner.settings.config_path)
+            if root is not None:
+                roots.add(root)
+        listings: list[tuple[Listing, Linter]] = []
+        for root in sorted(roots, key=len):  # outer projects first; a nested one is inside
+            if not any(is_within(root, done.folder) for done, _ in listings):
+                listings.append((Listing(root), self.linter_for(os.path.join(root, "-"))))
+        return listings
+
+    def _write(self, report: RunReport, out: TextIO, err: TextIO) -> None:
+        writer(self.options.format)(report, out, err, self.options.colour)
 
     def adopt(
         self,
@@ -333,6 +519,10 @@ class Run:
                 f"{to_baseline.path} to keep them accepted\n"
             )
         return exitcodes.ERROR if failed else exitcodes.CLEAN
+
+
+def _severities(linter: Linter) -> dict[str, str]:
+    return {rule_id: linter.severity(rule_id) for rule_id in linter.platform.rules}
 
 
 def _text(result: FileResult) -> str:

@@ -1,6 +1,9 @@
 """The configuration file: ``.ekslint.yaml`` or ``[tool.ekslint]`` in ``pyproject.toml``.
 
-Found by walking up from the working directory (``--config`` overrides), validated against
+Found by walking up from each linted file's folder to the top of its git work tree (outside a
+work tree: to the working directory), so every file gets the config of its own project whatever
+the working directory, and no file above the project (a shared temporary folder, a CI workspace)
+can change it; ``--config`` overrides. Validated against
 ``rules/schema/config.schema.json``, then checked against the rule packs (the platform exists,
 every rule selector names a rule). A mistake is reported with the file, line, column, key, the
 bad value and what was expected.
@@ -66,9 +69,41 @@ class ConfigSource:
 # -- finding and reading -----------------------------------------------------------------------
 
 
-def find_config(start: str) -> str | None:
-    """The nearest ``.ekslint.yaml``/``.yml``, or ``pyproject.toml`` with ``[tool.ekslint]``."""
+def search_boundary(folder: str) -> str:
+    """The highest folder searched for a config file from ``folder``: the top of its git work
+    tree. Outside a work tree: the home folder, or the last folder below one that other users
+    may write to (a config planted in the system temporary folder must not apply)."""
+    import stat
+
+    from ekslint.input.project import git_root
+
+    root = git_root(folder)
+    if root is not None:
+        return root
+    home = os.path.expanduser("~")
+    current = os.path.abspath(folder)
+    while True:
+        parent = os.path.dirname(current)
+        if current == home or parent == current:
+            return current
+        try:
+            shared = bool(os.stat(parent).st_mode & (stat.S_IWOTH | stat.S_ISVTX))
+        except OSError:
+            return current
+        if shared:
+            return current
+        current = parent
+
+
+def find_config(start: str, boundary: str | None = None) -> str | None:
+    """The nearest ``.ekslint.yaml``/``.yml``, or ``pyproject.toml`` with ``[tool.ekslint]``,
+    from folder ``start`` up to ``boundary`` (default: ``search_boundary(start)``)."""
+    from ekslint.input.project import is_within
+
     folder = os.path.abspath(start)
+    stop = os.path.abspath(boundary or search_boundary(folder))
+    if not is_within(folder, stop):
+        stop = folder
     while True:
         for name in CONFIG_NAMES:
             candidate = os.path.join(folder, name)
@@ -78,7 +113,7 @@ def find_config(start: str) -> str | None:
         if os.path.isfile(pyproject) and _has_ekslint_section(pyproject):
             return pyproject
         parent = os.path.dirname(folder)
-        if parent == folder:
+        if parent == folder or folder == stop:
             return None
         folder = parent
 

@@ -33,6 +33,7 @@ class Settings:
     __slots__ = (
         "config_path",
         "exclude",
+        "extend_exclude",
         "ignore",
         "injected_pull_secrets",
         "origins",
@@ -57,6 +58,7 @@ class Settings:
         self.ignore: list[str] = []
         self.severity: dict[str, str] = {}  # selector -> "error" | "warning"
         self.exclude = Globs()
+        self.extend_exclude = Globs()  # --extend-exclude: more patterns, kept beside exclude
         self.per_file_ignores: dict[str, list[str]] = {}  # glob -> selectors
         self.origins: dict[str, str] = {}  # setting -> "default", a config path or a flag
         self.config_path: str | None = None
@@ -82,6 +84,9 @@ class Settings:
     def declare(self, host: str, protocol: str, origin: str) -> None:
         self.registries[normalize_registry(host)] = protocol
         self.origins[f"registries.{host}"] = origin
+
+    def excludes(self, path: str) -> bool:
+        return is_excluded(path, self.exclude) or is_excluded(path, self.extend_exclude)
 
     def protocol_of(self, registry: str) -> str | None:
         """The declared protocol for ``host[:port]``; a declaration without port covers all."""
@@ -123,7 +128,7 @@ class Settings:
             "select": list(self.select),
             "ignore": list(self.ignore),
             "severity": dict(self.severity),
-            "exclude": list(self.exclude),
+            "exclude": list(self.exclude) + list(self.extend_exclude),
             "per-file-ignores": {k: list(v) for k, v in self.per_file_ignores.items()},
         }
 

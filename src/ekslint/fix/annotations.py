@@ -18,7 +18,15 @@ from ekslint.fix.edits import (
     replace_scalar,
     set_key,
 )
-from ekslint.input.yamlnodes import MappingNode, Node, ScalarNode, get, is_null, lookup
+from ekslint.input.yamlnodes import (
+    MappingNode,
+    Node,
+    ScalarNode,
+    SequenceNode,
+    get,
+    is_null,
+    lookup,
+)
 from ekslint.kube.pods import AnnotationSite, PodView
 from ekslint.lint.context import Context
 from ekslint.lint.findings import Edit, Note
@@ -252,11 +260,19 @@ def trailing_comment(ctx: Context, site: AnnotationSite) -> tuple[int, str] | No
     return None
 
 
-def remove_annotation(ctx: Context, site: AnnotationSite, moved_comment: int = -1) -> Edit | None:
-    """Delete the annotation; an annotations mapping left empty goes with it. Comments on the
-    deleted lines stay, but the one at offset ``moved_comment``. None when no text edit can
-    delete exactly it: a key brought in by a merge key (``<<: *defaults``) sits in a mapping
-    other objects may share, and deleting the line there is not deleting it here."""
+def remove_annotation(
+    ctx: Context,
+    site: AnnotationSite,
+    moved_comment: int = -1,
+    moved_lines: tuple[int, ...] = (),
+    root: MappingNode | None = None,
+) -> Edit | None:
+    """Delete the annotation; an annotations mapping left empty goes with it, and so does a
+    ``metadata`` left empty (below the object ``root``: the object's own keeps its place).
+    Comments on the deleted lines stay, but those at ``moved_comment`` and ``moved_lines``.
+    None when no text edit can delete exactly it: a key brought in by a merge key (``<<:
+    *defaults``) sits in a mapping other objects may share, and deleting the line there is not
+    deleting it here."""
     if site.metadata is None:
         # Cluster-wide defaults live inside a ConfigMap string: no edit is offered there
         # (Context.finding drops fixes at such positions).
@@ -273,9 +289,77 @@ def remove_annotation(ctx: Context, site: AnnotationSite, moved_comment: int = -
             )
         )
         return None
-    if len(mapping.value) == 1:
-        return delete_entry(ctx.chunk, site.metadata, section_key, moved_comment=moved_comment)
-    return delete_entry(ctx.chunk, mapping, site.key_node, moved_comment=moved_comment)
+    mapping_, key_node = site.metadata, section_key
+    if len(mapping.value) > 1:
+        mapping_, key_node = mapping, site.key_node
+    elif len(site.metadata.value) == 1 and root is not None:
+        parent = _parent_entry(root, site.metadata)
+        if (
+            parent is not None
+            and parent[0] is not root
+            and not parent[0].flow_style
+            and _own_entry(*parent)
+        ):
+            mapping_, key_node = parent
+    return delete_entry(
+        ctx.chunk, mapping_, key_node, moved_comment=moved_comment, moved_lines=moved_lines
+    )
+
+
+def leading_comments(ctx: Context, site: AnnotationSite) -> tuple[tuple[int, ...], list[str]]:
+    """The comment lines right above an annotation's key, at its indentation (a person's note
+    about it): their offsets and their text."""
+    chunk = ctx.chunk
+    key = site.key_node
+    at = chunk.line_start(key.start_mark.index)
+    if site.metadata is None or chunk.text[at : key.start_mark.index].strip():
+        return (), []
+    offsets: list[int] = []
+    lines: list[str] = []
+    while at > 0:
+        previous = chunk.line_start(at - 1)
+        line = chunk.text[previous:at]
+        indent = len(line) - len(line.lstrip(" "))
+        if not (line.strip().startswith("#") and indent == key.start_mark.column):
+            break
+        offsets.insert(0, previous + indent)
+        lines.insert(0, line.strip())
+        at = previous
+    return tuple(offsets), lines
+
+
+def with_comment_lines(ctx: Context, edit: Edit, key: str, lines: list[str]) -> Edit:
+    """``edit`` (an insertion of annotation ``key`` in block style) with comment ``lines``
+    above the new key, at its indentation; unchanged when the key is not on a line of its
+    own in it."""
+    import re
+
+    if not lines:
+        return edit
+    found = re.search(
+        rf"(^|\n)([ \t]*)(?:{re.escape(key)}|\"{re.escape(key)}\"):", edit.replacement
+    )
+    if found is None:
+        return edit
+    at = found.start(2)
+    block = "".join(f"{found.group(2)}{line}{ctx.chunk.newline}" for line in lines)
+    replacement = edit.replacement[:at] + block + edit.replacement[at:]
+    return Edit(edit.start, edit.end, replacement)
+
+
+def _parent_entry(root: MappingNode, node: Node) -> tuple[MappingNode, ScalarNode] | None:
+    """The mapping, and the key, whose value is ``node``."""
+    stack: list[Node] = [root]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, MappingNode):
+            for key, value in current.value:
+                if value is node and isinstance(key, ScalarNode):
+                    return current, key
+                stack.append(value)
+        elif isinstance(current, SequenceNode):
+            stack.extend(current.value)
+    return None
 
 
 def _own_entry(mapping: MappingNode, key_node: ScalarNode) -> bool:

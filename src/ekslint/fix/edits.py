@@ -379,11 +379,17 @@ def _flow_block(items: list[tuple[int, str]], index: int) -> tuple[str, int]:
 
 
 def delete_entry(
-    chunk: Chunk, mapping: MappingNode, key_node: ScalarNode, *, moved_comment: int = -1
+    chunk: Chunk,
+    mapping: MappingNode,
+    key_node: ScalarNode,
+    *,
+    moved_comment: int = -1,
+    moved_lines: tuple[int, ...] = (),
 ) -> Edit:
     """Remove ``key: value`` from a mapping (its whole lines in block style). Comments on the
     removed lines stay, as lines of their own at the key's indentation, except the one at
-    offset ``moved_comment`` (which the caller carries elsewhere)."""
+    offset ``moved_comment`` and the comment lines at ``moved_lines`` (which the caller
+    carries elsewhere; those directly above the key are removed with it)."""
     entries = mapping.value
     index = next(i for i, (k, _) in enumerate(entries) if k is key_node)
     value = entries[index][1]
@@ -402,9 +408,11 @@ def delete_entry(
     if text[start : key_node.start_mark.index].strip():
         # The key shares its line with something before it (e.g. `- key: v`): keep that part.
         start = key_node.start_mark.index
+    elif moved_lines and min(moved_lines) < start:
+        start = chunk.line_start(min(moved_lines))
     kept = []
     for offset, full_line in comments_in(chunk, start, end, [key_node, value]):
-        if offset == moved_comment:
+        if offset == moved_comment or offset in moved_lines:
             continue
         if full_line:
             kept.append(text[chunk.line_start(offset) : chunk.line_end(offset)])

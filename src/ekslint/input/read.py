@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from ekslint.lint.findings import InputError, Note
 from ekslint.record import Record
@@ -24,7 +24,6 @@ MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 CONFIG_FILES = frozenset(
     {".ekslint.yaml", ".ekslint.yml", ".pre-commit-config.yaml", ".pre-commit-hooks.yaml"}
 )
-SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "__pycache__"})
 _BOM = "\ufeff"
 
 
@@ -43,8 +42,15 @@ def discover(
     excluded: object = None,
     errors: list[InputError] | None = None,
     notes: list[Note] | None = None,
+    empty: Callable[[str], None] | None = None,
 ) -> Iterator[str]:
     """Yield manifest files under ``paths`` in a stable order; ``-`` passes through.
+
+    ``excluded``: exclude patterns, or a function telling whether a path is excluded. A folder
+    is listed by git inside a work tree (ignored files left out), else walked; tool folders
+    (``.venv``, ``node_modules``, ...) are skipped, and so are JSON files that are not
+    Kubernetes objects (editor settings, ``package.json``). ``empty(path)`` is called for a
+    folder that holds no manifest.
 
     A folder that cannot be listed is an error (appended to ``errors``): skipping it would
     report a clean run over files never read. A walked name that is not a regular file (a FIFO,
@@ -52,7 +58,11 @@ def discover(
     can be endless. A file named on the command line is read whatever it is (``<(helm
     template .)`` is a pipe), within the bounds of ``iter_chunks``.
     """
-    from ekslint.config.settings import is_excluded
+    from ekslint.config.settings import is_excluded as matches
+    from ekslint.input.project import list_files
+
+    def is_excluded(path: str) -> bool:
+        return bool(excluded(path) if callable(excluded) else matches(path, excluded))
 
     def unreadable(exc: OSError) -> None:
         if errors is not None:
@@ -65,22 +75,27 @@ def discover(
             yield raw
             continue
         if os.path.isdir(raw):
-            for root, dirs, files in os.walk(raw, onerror=unreadable):
-                dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
-                for name in sorted(files):
-                    if name.endswith(MANIFEST_SUFFIXES) and name not in CONFIG_FILES:
-                        full = os.path.join(root, name)
-                        if is_excluded(full, excluded):
-                            continue
-                        if _regular(full):
-                            yield full
-                        elif notes is not None:
-                            notes.append(
-                                Note(full, "not a regular file (a FIFO, device or socket): skipped")
-                            )
+            found = False
+            for full in list_files(raw, onerror=unreadable):
+                name = os.path.basename(full)
+                if (
+                    name.endswith(MANIFEST_SUFFIXES)
+                    and name not in CONFIG_FILES
+                    and not is_excluded(full)
+                    and (not name.endswith(".json") or _may_be_kubernetes_json(full))
+                ):
+                    found = True
+                    if _regular(full):
+                        yield full
+                    elif notes is not None:
+                        notes.append(
+                            Note(full, "not a regular file (a FIFO, device or socket): skipped")
+                        )
+            if not found and empty is not None:
+                empty(raw)
         else:
             # Files named explicitly are linted whatever their suffix (pre-commit passes names).
-            if not is_excluded(raw, excluded) or not os.path.exists(raw):
+            if not is_excluded(raw) or not os.path.exists(raw):
                 yield raw
 
 
@@ -99,6 +114,20 @@ def _regular(path: str) -> bool:
 # manifest but, say, /dev/zero: reading stops with an error instead of growing until memory runs
 # out. A stream of many documents is not bounded: it is read a document at a time.
 MAX_DOCUMENT_BYTES = 128 * 1024 * 1024
+
+MAX_JSON_SCAN = 4_000_000  # bytes of a walked JSON file searched for apiVersion and kind
+
+
+def _may_be_kubernetes_json(path: str) -> bool:
+    """A JSON file found in a folder is a manifest only if it names an apiVersion and a kind;
+    others (JSON with comments from an editor, package.json, lock files) are not read."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_JSON_SCAN)
+    except OSError:
+        return True  # let linting report why it cannot be read
+    return b'"apiVersion"' in data and b'"kind"' in data
+
 
 _MARKER = re.compile(rb"(?:---|\.\.\.)(?:[ \t\r\n]|$)")
 

@@ -13,9 +13,16 @@ if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
     from typing import TypeVar
 
     from ekslint.kube.carriers import Selector
+    from ekslint.kube.objects import KubeObject
     from ekslint.kube.pods import AnnotationSite, PodView
+    from ekslint.kube.registrylist import RegistryList
 
     T = TypeVar("T")
+
+# What one object contributes, as plain data (the project-context index caches it):
+# ("sa", namespace, name, "", [pull secret names]) or
+# ("secret", namespace, name, type, [registries], or None when the payload is unreadable).
+Entry = tuple[str, str | None, str, str, list[str] | None]
 
 
 class SecretInfo(Record):
@@ -53,6 +60,16 @@ class PodSummary(Record):
 MAX_POD_SUMMARIES = 2_000
 
 
+class GlobalDefault(Record):
+    """A cluster-wide registry annotation read from a file that is context, not input."""
+
+    __slots__ = ("role", "values")
+
+    def __init__(self, role: str, values: RegistryList) -> None:
+        self.role = role
+        self.values = values
+
+
 class Inventory(Record):
     __slots__ = ("global_sites", "pods", "pods_dropped", "secrets", "service_accounts", "sidecars")
 
@@ -60,14 +77,16 @@ class Inventory(Record):
         self,
         service_accounts: dict[tuple[str | None, str], list[str]] | None = None,
         secrets: dict[tuple[str | None, str], SecretInfo] | None = None,
-        global_sites: list[AnnotationSite] | None = None,
+        global_sites: list[AnnotationSite | GlobalDefault] | None = None,
         pods: list[PodSummary] | None = None,
     ) -> None:
         self.service_accounts: dict[tuple[str | None, str], list[str]] = (
             {} if service_accounts is None else service_accounts
         )
         self.secrets: dict[tuple[str | None, str], SecretInfo] = {} if secrets is None else secrets
-        self.global_sites: list[AnnotationSite] = [] if global_sites is None else global_sites
+        self.global_sites: list[AnnotationSite | GlobalDefault] = (
+            [] if global_sites is None else global_sites
+        )
         self.pods: list[PodSummary] = [] if pods is None else pods
         # (selector, spec.namespace, registries) of each SidecarSet's injected containers
         self.sidecars: list[tuple[Selector, str | None, list[str]]] = []
@@ -117,6 +136,16 @@ class Inventory(Record):
                 found.update(registries)
         return found
 
+    def add(self, entry: Entry, replace: bool = True) -> None:
+        """Record an object; with ``replace=False`` an object already known is kept."""
+        what, namespace, name, secret_type, listed = entry
+        key = (namespace, name)
+        if what == "sa":
+            if replace or key not in self.service_accounts:
+                self.service_accounts[key] = list(listed or ())
+        elif replace or key not in self.secrets:
+            self.secrets[key] = SecretInfo(secret_type, None if listed is None else list(listed))
+
     def account_pull_secrets(self, namespace: str | None, name: str) -> list[str] | None:
         return _lookup(self.service_accounts, namespace, name)
 
@@ -145,6 +174,32 @@ def _lookup(table: dict[tuple[str | None, str], T], namespace: str | None, name:
         for (_, other), value in table.items():
             if other == name:
                 return value
+    return None
+
+
+def inventory_entry(obj: KubeObject) -> Entry | None:
+    """What a ServiceAccount (its pull secrets) or a v1 Secret (its registries) tells the
+    checks of other objects; None for any other object."""
+    from ekslint.input.yamlnodes import ScalarNode, SequenceNode, get, scalar_text
+
+    if obj.kind == "ServiceAccount":
+        secrets = get(obj.node, "imagePullSecrets")
+        names: list[str] = []
+        if isinstance(secrets, SequenceNode):
+            for item in secrets.value:
+                name = scalar_text(get(item, "name"))
+                if name:
+                    names.append(name)
+        return ("sa", obj.namespace, obj.name or "", "", names)
+    if obj.kind == "Secret" and obj.api_version == "v1":
+        kind = scalar_text(get(obj.node, "type")) or "Opaque"
+        registries = None
+        for section, encoded in (("data", True), ("stringData", False)):
+            for data_key in (".dockerconfigjson", ".dockercfg"):
+                value = get(obj.node, section, data_key)
+                if isinstance(value, ScalarNode) and registries is None:
+                    registries = docker_config_registries(str(value.value), encoded)
+        return ("secret", obj.namespace, obj.name or "", kind, registries)
     return None
 
 

@@ -24,7 +24,6 @@ from ekslint.input.yamlnodes import (
     compose_documents,
     get,
     is_null,
-    scalar_text,
 )
 from ekslint.kube.carriers import (
     carrier_elsewhere,
@@ -35,7 +34,7 @@ from ekslint.kube.carriers import (
 )
 from ekslint.kube.chartvalues import chart_of
 from ekslint.kube.globals import global_defaults_view, is_global_defaults
-from ekslint.kube.inventory import Inventory, SecretInfo, docker_config_registries
+from ekslint.kube.inventory import Inventory, inventory_entry
 from ekslint.kube.objects import (
     KubeObject,
     PodTemplate,
@@ -432,25 +431,9 @@ class Linter:
                 )
 
     def _take_inventory(self, obj: KubeObject) -> None:
-        key = (obj.namespace, obj.name or "")
-        if obj.kind == "ServiceAccount":
-            secrets = get(obj.node, "imagePullSecrets")
-            names: list[str] = []
-            if isinstance(secrets, SequenceNode):
-                for item in secrets.value:
-                    name = scalar_text(get(item, "name"))
-                    if name:
-                        names.append(name)
-            self.inventory.service_accounts[key] = names
-        elif obj.kind == "Secret" and obj.api_version == "v1":
-            kind = scalar_text(get(obj.node, "type")) or "Opaque"
-            registries = None
-            for section, encoded in (("data", True), ("stringData", False)):
-                for data_key in (".dockerconfigjson", ".dockercfg"):
-                    value = get(obj.node, section, data_key)
-                    if isinstance(value, ScalarNode) and registries is None:
-                        registries = docker_config_registries(str(value.value), encoded)
-            self.inventory.secrets[key] = SecretInfo(kind, registries)
+        entry = inventory_entry(obj)
+        if entry is not None:
+            self.inventory.add(entry)
 
     # -- after all inputs -------------------------------------------------------------------
 

@@ -163,6 +163,8 @@ class InputError(Record):
         self.message = message
 
     def __str__(self) -> str:
+        if self.line <= 0:  # about the file as a whole: no position to give
+            return f"{self.path}: {self.message}"
         return f"{self.path}:{self.line}:{self.column}: {self.message}"
 
 

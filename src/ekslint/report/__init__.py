@@ -24,10 +24,14 @@ if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
 
 # Format name -> the module whose ``write`` produces it; the first is the default.
 FORMATS = {
-    "text": "ekslint.report.text",
+    "text": "ekslint.report.text",  # the full form: source line, caret, fix
+    "full": "ekslint.report.text",
+    "concise": "ekslint.report.concise",  # one line per finding
     "json": "ekslint.report.json",
     "sarif": "ekslint.report.sarif",
     "github": "ekslint.report.github",
+    "gitlab": "ekslint.report.gitlab",
+    "junit": "ekslint.report.junit",
 }
 
 
@@ -45,8 +49,13 @@ class RunReport(Record):
         "fix_mode",
         "fixed",
         "notes",
+        "paths",
         "platform",
+        "quiet",
         "severities",
+        "severities_by_path",
+        "statistics",
+        "texts",
         "unsafe_fixes",
     )
 
@@ -66,18 +75,26 @@ class RunReport(Record):
         self.platform = platform
         self.severities = severities
         self.configured = configured  # rules whose severity the configuration set
+        # Files under another config file than the first input's, with its severities.
+        self.severities_by_path: dict[str, dict[str, str]] = {}
         self.findings: list[Finding] = [] if findings is None else findings
         self.errors: list[InputError] = [] if errors is None else errors
         self.notes: list[Note] = [] if notes is None else notes
         self.files = files
+        self.paths: list[str] = []  # the inputs' display names, in order
+        self.quiet = False  # text: findings and errors only
+        self.statistics = False  # text: a count per rule in place of the findings
+        # The text findings refer to where it is not the file on disk (--diff, a fixed stream).
+        self.texts: dict[str, str] = {}
         self.fixed: list[Finding] = [] if fixed is None else fixed
         self.fix_mode = fix_mode
         self.unsafe_fixes = unsafe_fixes
 
     def severity(self, finding: Finding) -> str:
         # The same precedence as RuleSelection.severity_of: configured, own, rule's.
+        severities = self.severities_by_path.get(finding.path, self.severities)
         if finding.severity is None or finding.rule in self.configured:
-            return self.severities.get(finding.rule, "warning")
+            return severities.get(finding.rule, "warning")
         return finding.severity
 
     def fixable(self, finding: Finding) -> bool:

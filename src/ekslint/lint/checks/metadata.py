@@ -8,9 +8,11 @@ from collections.abc import Iterator
 from ekslint.fix.annotations import (
     add_registries,
     inserts_in_flow,
+    leading_comments,
     pod_site,
     remove_annotation,
     trailing_comment,
+    with_comment_lines,
 )
 from ekslint.fix.edits import quote
 from ekslint.input.yamlnodes import (
@@ -57,16 +59,27 @@ def misplaced(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
         if site.placement == "other-metadata" and _copied_into_template(pod, site):
             continue  # e.g. Kustomize commonAnnotations: the pod template has it too
         # A comment at the end of the annotation's line moves with it into a new annotation.
+        # So do the comment lines right above it.
         comment = None
+        above: tuple[tuple[int, ...], list[str]] = ((), [])
         if pod_site(pod, site.role) is None and not inserts_in_flow(pod):
             comment = trailing_comment(ctx, site)
+            above = leading_comments(ctx, site)
         moved, text = comment if comment is not None else (-1, "")
-        removal = remove_annotation(ctx, site, moved_comment=moved)
         registries = site.values.registries or ["all"]
-        fix = None
         added = add_registries(ctx, pod, site.role, registries, "  " + text if text else "")
-        if removal is not None and added and None not in added:
-            edits = [removal, *(edit for edit in added if edit is not None)]
+        key = ctx.platform.annotations[site.role]
+        carried = [
+            None if edit is None else with_comment_lines(ctx, edit, key, above[1]) for edit in added
+        ]
+        if carried == added:
+            above = ((), [])  # nowhere to put them: they stay where they are
+        removal = remove_annotation(
+            ctx, site, moved_comment=moved, moved_lines=above[0], root=pod.obj.node
+        )
+        fix = None
+        if removal is not None and carried and None not in carried:
+            edits = [removal, *(edit for edit in carried if edit is not None)]
             fix = ctx.fix(rule, "move it into the pod template", *_ordered(edits))
         # Moving an annotation into metadata it was removed from (a Pod's labels) is one edit
         # inside another: let the two overlap only when they touch different characters.

@@ -68,7 +68,9 @@ def _the_pod(pod: PodView) -> str:
 
 
 def _add_pull_secret(ctx: Context, pod: PodView, secret: str) -> Edit | None:
-    """``imagePullSecrets`` at the end of the pod spec, laid out like its ``containers``."""
+    """``imagePullSecrets`` right before the pod spec's ``containers`` (where the rule's example
+    and most manifests have it; at the end of the spec when ``containers`` does not start a
+    line), laid out like the containers list."""
     chunk = ctx.chunk
     if pod.template.secrets_parent is None:
         return None  # the carrier's pull secrets are not a `{name}` list ekslint writes
@@ -106,7 +108,23 @@ def _add_pull_secret(ctx: Context, pod: PodView, secret: str) -> Edit | None:
         body = f"{' ' * (column + offset)}{item}{nl}"
         return replace_empty(chunk, existing[1], existing[0], body)
     lines = f"{' ' * column}imagePullSecrets:{nl}{' ' * (column + offset)}{item}{nl}"
-    return insert_lines(chunk, entry_end(chunk, spec), lines)
+    at = entry_end(chunk, spec)
+    if containers is not None:
+        key = containers[0]
+        start = chunk.line_start(key.start_mark.index)
+        if not chunk.text[start : key.start_mark.index].strip():
+            # Before the comment lines that introduce `containers`, too.
+            at = start
+            while at > 0:
+                previous = chunk.line_start(at - 1)
+                line = chunk.text[previous:at]
+                indent = len(line) - len(line.lstrip(" "))
+                if not (line.strip().startswith("#") and indent == key.start_mark.column):
+                    break
+                at = previous
+            lines = f"{' ' * key.start_mark.column}imagePullSecrets:{nl}"
+            lines += f"{' ' * (key.start_mark.column + offset)}{item}{nl}"
+    return insert_lines(chunk, at, lines)
 
 
 @check("pull_secret_mismatch")
