@@ -16,7 +16,7 @@ import pytest
 from conftest import run
 from ekslint import diagnose
 from ekslint.diagnose import messages
-from ekslint.fix.edits import Chunk
+from ekslint.input.read import Chunk
 
 HTTP = "eks.tke.cloud.tencent.com/registry-http-endpoint"
 
@@ -90,7 +90,7 @@ def test_positions_with_a_lone_cr() -> None:
     # 400,000 positions in a 2 MB text (counting from the start each time: about a minute).
     rng = random.Random(7)
     text = "".join(rng.choice(("ab", "c\n", "\r", "d")) for _ in range(1_000_000))
-    chunk = Chunk(text)
+    chunk = Chunk(0, 0, text)
     assert chunk.odd_breaks
     offsets = sorted(rng.randrange(len(text) + 1) for _ in range(400_000))
     line, line_start, at = 0, 0, 0

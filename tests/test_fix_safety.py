@@ -531,10 +531,11 @@ def test_a_fix_that_would_change_other_data_is_dropped_with_a_note(
     # A builder gone wrong: its deletion also takes the next line. The guard must catch it,
     # whatever the bug; the other fixes of the file still apply.
     from ekslint.fix import edits
+    from ekslint.input.read import Chunk
 
     real = edits.delete_entry
 
-    def greedy(chunk: edits.Chunk, *args: Any, **kwargs: Any) -> Any:
+    def greedy(chunk: Chunk, *args: Any, **kwargs: Any) -> Any:
         edit = real(chunk, *args, **kwargs)
         return type(edit)(edit.start, chunk.line_end(edit.end), edit.replacement)
 
@@ -559,10 +560,11 @@ def test_one_bad_fix_among_many_in_one_document_is_the_only_one_dropped(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from ekslint.fix import edits
+    from ekslint.input.read import Chunk
 
     real = edits.delete_entry
 
-    def greedy(chunk: edits.Chunk, *args: Any, **kwargs: Any) -> Any:
+    def greedy(chunk: Chunk, *args: Any, **kwargs: Any) -> Any:
         edit = real(chunk, *args, **kwargs)
         return type(edit)(edit.start, chunk.line_end(edit.end), edit.replacement)
 

@@ -21,7 +21,7 @@ from ekslint.config.settings import Settings
 from ekslint.lint.engine import FileResult, Linter
 from ekslint.lint.findings import Finding as _InternalFinding
 from ekslint.lint.findings import ObjectRef
-from ekslint.record import Record
+from ekslint.record import record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
@@ -42,93 +42,47 @@ __all__ = [
 _BOM = "\ufeff"
 
 
-class TextEdit(Record):
+@record
+class TextEdit:
     """Replace ``text[offset:end_offset]`` with ``replacement``; also as 1-based positions."""
 
-    __slots__ = ("column", "end_column", "end_line", "end_offset", "line", "offset", "replacement")
-
-    def __init__(
-        self,
-        offset: int,
-        end_offset: int,
-        replacement: str,
-        line: int,
-        column: int,
-        end_line: int,
-        end_column: int,
-    ) -> None:
-        self.offset = offset
-        self.end_offset = end_offset
-        self.replacement = replacement
-        self.line = line
-        self.column = column
-        self.end_line = end_line
-        self.end_column = end_column
+    offset: int
+    end_offset: int
+    replacement: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
 
 
-class Fix(Record):
+@record
+class Fix:
     """What ``--fix`` (``applicability == "safe"``) or ``--unsafe-fixes`` would change."""
 
-    __slots__ = ("applicability", "description", "edits")
-
-    def __init__(self, applicability: str, description: str, edits: tuple[TextEdit, ...]) -> None:
-        self.applicability = applicability
-        self.description = description
-        self.edits = edits
+    applicability: str
+    description: str
+    edits: tuple[TextEdit, ...]
 
 
-class Finding(Record):
+@record
+class Finding:
     """One problem: ``rule`` is the ID (EKS001), ``name`` the rule's name, ``severity``
     ``"error"`` or ``"warning"`` after the configuration's overrides."""
 
-    __slots__ = (
-        "column",
-        "container",
-        "end_column",
-        "end_line",
-        "end_offset",
-        "filename",
-        "fix",
-        "line",
-        "message",
-        "name",
-        "object",
-        "offset",
-        "rule",
-        "severity",
-    )
-
-    def __init__(
-        self,
-        rule: str,
-        name: str,
-        severity: str,
-        message: str,
-        filename: str,
-        line: int,
-        column: int,
-        end_line: int,
-        end_column: int,
-        fix: Fix | None = None,
-        object: ObjectRef | None = None,
-        container: str | None = None,
-        offset: int = 0,
-        end_offset: int = 0,
-    ) -> None:
-        self.rule = rule
-        self.name = name
-        self.severity = severity
-        self.message = message
-        self.filename = filename
-        self.line = line
-        self.column = column
-        self.end_line = end_line
-        self.end_column = end_column
-        self.fix = fix
-        self.object = object
-        self.container = container
-        self.offset = offset  # where the span starts and ends in the text, in code points
-        self.end_offset = end_offset
+    rule: str
+    name: str
+    severity: str
+    message: str
+    filename: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    fix: Fix | None = None
+    object: ObjectRef | None = None
+    container: str | None = None
+    offset: int = 0  # where the span starts and ends in the text, in code points
+    end_offset: int = 0
 
 
 def load_settings(path: str | None = None) -> Settings:

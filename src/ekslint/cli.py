@@ -356,8 +356,12 @@ def _lint(argv: list[str], out: TextIO, err: TextIO) -> int:
     try:
         from ekslint.run import Run, RunOptions
 
+        # One config for all: asked for, or what rendering a kustomization and adopting
+        # (baseline, suppression comments) work with.
+        single = args.kustomize or args.write_baseline or args.add_suppressions is not None
+        one_config = args.show_settings or args.config or args.isolated or single
         options = RunOptions(
-            None,
+            build_settings(args) if one_config else None,
             paths=args.paths,
             fix=args.fix,
             unsafe_fixes=args.unsafe_fixes,
@@ -379,14 +383,9 @@ def _lint(argv: list[str], out: TextIO, err: TextIO) -> int:
             baseline=args.baseline,
             write_baseline=args.write_baseline,
             add_suppressions=args.add_suppressions,
+            # else each file gets the config nearest to it
+            settings_for=None if one_config else (lambda path: build_settings(args, path)),
         )
-        # One config for all: asked for, or what rendering a kustomization and adopting
-        # (baseline, suppression comments) work with.
-        single = args.kustomize or args.write_baseline or args.add_suppressions is not None
-        if args.show_settings or args.config or args.isolated or single:
-            options.settings = build_settings(args)
-        else:  # each file gets the config nearest to it
-            options.settings_for = lambda path: build_settings(args, path)
         run = Run(options)
         if args.show_settings:
             return run.show_settings(out)

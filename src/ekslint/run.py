@@ -15,7 +15,7 @@ from ekslint.input import read
 from ekslint.kube.inventory import Inventory
 from ekslint.lint.engine import FileResult, Linter
 from ekslint.lint.findings import InputError, Note
-from ekslint.record import Record
+from ekslint.record import record
 from ekslint.report import FORMATS, RunReport, writer
 from ekslint.report.escape import display, json_text
 
@@ -31,91 +31,42 @@ if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
 WRITE_THREADS = 4  # fixed files written (each waiting on its fsync) while the next are fixed
 
 
-class RunOptions(Record):
+@record(frozen=True)
+class RunOptions:
     """What to run on and what to do with it. ``settings`` is the merged configuration for
     every file; or, with ``settings_for`` instead, each file gets the settings built for the
     config file nearest to it (``settings_for(path or None)``), like ruff."""
 
-    __slots__ = (
-        "add_suppressions",
-        "baseline",
-        "colour",
-        "diff",
-        "exit_non_zero_on_fix",
-        "exit_zero",
-        "fail_on",
-        "fix",
-        "fix_outside_links",
-        "fix_read_only",
-        "format",
-        "isolated",
-        "jobs",
-        "kustomize",
-        "output",
-        "paths",
-        "quiet",
-        "settings",
-        "settings_for",
-        "statistics",
-        "stdin_filename",
-        "unsafe_fixes",
-        "write_baseline",
-    )
+    settings: Settings | None
+    paths: Sequence[str] = ()  # files, folders or "-" for stdin; none: the working directory
+    fix: bool = False
+    unsafe_fixes: bool = False
+    diff: bool = False  # print the fixes as a diff and write nothing
+    format: str = "text"  # a name in ekslint.report.FORMATS
+    output: str | None = None  # write the report to this file instead of stdout
+    colour: str = "auto"  # "auto", "always" or "never" (text format)
+    stdin_filename: str | None = None  # the name of "-" in reports
+    exit_zero: bool = False
+    jobs: int = 0  # worker processes; 0: decide from the size of the inputs
+    fix_outside_links: bool = False  # follow symlinks out of the paths given
+    fix_read_only: bool = False  # replace files their owner may not write
+    kustomize: str | None = None  # a kustomization folder to render and lint instead of paths
+    baseline: str | None = None  # a file of accepted findings: report only the others
+    write_baseline: str | None = None  # write the current findings there instead
+    add_suppressions: str | None = None  # the reason for suppression comments
+    settings_for: Callable[[str | None], Settings] | None = None
+    isolated: bool = False  # no project context (and, on the command line, no config)
+    fail_on: str = "warning"  # the lowest severity that makes the exit code 1
+    exit_non_zero_on_fix: bool = False
+    statistics: bool = False
+    quiet: bool = False
 
-    def __init__(
-        self,
-        settings: Settings | None,
-        paths: Sequence[str] = (),
-        fix: bool = False,
-        unsafe_fixes: bool = False,
-        diff: bool = False,
-        format: str = "text",
-        output: str | None = None,
-        colour: str = "auto",
-        stdin_filename: str | None = None,
-        exit_zero: bool = False,
-        jobs: int = 0,
-        fix_outside_links: bool = False,
-        fix_read_only: bool = False,
-        kustomize: str | None = None,
-        baseline: str | None = None,
-        write_baseline: str | None = None,
-        add_suppressions: str | None = None,
-        *,
-        settings_for: Callable[[str | None], Settings] | None = None,
-        isolated: bool = False,
-        fail_on: str = "warning",
-        exit_non_zero_on_fix: bool = False,
-        statistics: bool = False,
-        quiet: bool = False,
-    ) -> None:
-        if format not in FORMATS:
-            raise ValueError(f"unknown format {format!r}; known: {', '.join(FORMATS)}")
-        if fail_on not in ("error", "warning"):
-            raise ValueError(f"fail_on must be 'error' or 'warning', not {fail_on!r}")
-        self.settings = settings
-        self.settings_for = settings_for
-        self.paths = list(paths) or ["."]
-        self.fix = fix
-        self.unsafe_fixes = unsafe_fixes
-        self.diff = diff
-        self.format = format
-        self.output = output
-        self.colour = colour
-        self.stdin_filename = stdin_filename
-        self.exit_zero = exit_zero
-        self.jobs = jobs
-        self.fix_outside_links = fix_outside_links  # follow symlinks out of the paths given
-        self.fix_read_only = fix_read_only  # replace files their owner may not write
-        self.kustomize = kustomize  # a kustomization folder to render and lint instead of paths
-        self.baseline = baseline  # a file of accepted findings: report only the others
-        self.write_baseline = write_baseline  # write the current findings there instead
-        self.add_suppressions = add_suppressions  # the reason for suppression comments
-        self.isolated = isolated  # no project context (and, on the command line, no config)
-        self.fail_on = fail_on  # the lowest severity that makes the exit code 1
-        self.exit_non_zero_on_fix = exit_non_zero_on_fix
-        self.statistics = statistics
-        self.quiet = quiet
+    def __post_init__(self) -> None:
+        if self.format not in FORMATS:
+            raise ValueError(f"unknown format {self.format!r}; known: {', '.join(FORMATS)}")
+        if self.fail_on not in ("error", "warning"):
+            raise ValueError(f"fail_on must be 'error' or 'warning', not {self.fail_on!r}")
+        object.__setattr__(self, "paths", list(self.paths) or ["."])  # frozen: set once, here
 
 
 class Run:
@@ -253,7 +204,7 @@ class Run:
             from ekslint.fix.fixer import Fixer, WriteOptions
 
             options = WriteOptions.for_paths(
-                args.paths,
+                list(args.paths),
                 outside_links=args.fix_outside_links,
                 read_only=args.fix_read_only,
             )
@@ -476,7 +427,7 @@ class Run:
         added = baselined = 0
         # Comments are written under the same guards as fixes (symlinks, read-only files).
         where = WriteOptions.for_paths(
-            args.paths, outside_links=args.fix_outside_links, read_only=args.fix_read_only
+            list(args.paths), outside_links=args.fix_outside_links, read_only=args.fix_read_only
         )
         for path, result in zip(inputs, results, strict=True):
             # A problem with a suppression is not itself suppressed: fix the comment instead.

@@ -15,6 +15,7 @@ import os
 import re
 
 from ekslint.config.settings import Globs, Settings
+from ekslint.record import record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
@@ -41,16 +42,14 @@ class ConfigError(Exception):
     """An unusable configuration (exit code 2)."""
 
 
+@record
 class ConfigSource:
     """A loaded config file: its data, and where each key sits in it."""
 
-    __slots__ = ("data", "node", "path", "text")
-
-    def __init__(self, path: str, data: Any, node: Any = None, text: str | None = None) -> None:
-        self.path = path
-        self.data = data
-        self.node = node  # YAML root node (.ekslint.yaml)
-        self.text = text  # TOML text (pyproject.toml)
+    path: str
+    data: Any
+    node: Any = None  # YAML root node (.ekslint.yaml)
+    text: str | None = None  # TOML text (pyproject.toml)
 
     def where(self, parts: list[str], key_only: bool = False) -> str:
         """``path:line:col`` of the value at ``parts`` (of its key when ``key_only``)."""

@@ -10,6 +10,7 @@ import fnmatch
 import os
 
 from ekslint.kube.images import normalize_registry, split_host_port
+from ekslint.record import field, record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
@@ -29,39 +30,29 @@ class Globs(list[str]):
         self.base = base
 
 
-class Settings:
-    __slots__ = (
-        "config_path",
-        "exclude",
-        "extend_exclude",
-        "ignore",
-        "injected_pull_secrets",
-        "origins",
-        "per_file_ignores",
-        "platform",
-        "platform_packs",
-        "public_repositories",
-        "pull_secrets",
-        "registries",
-        "select",
-        "severity",
-    )
+def _select_all() -> list[str]:
+    return ["ALL"]
 
-    def __init__(self) -> None:
-        self.platform = DEFAULT_PLATFORM  # a shipped pack's name, or a pack file's path
-        self.platform_packs: dict[str, str] = {}  # name -> file, from platform-packs
-        self.registries: dict[str, str] = {}  # normalised host[:port] -> protocol
-        self.pull_secrets: dict[str, str] = {}  # registry host -> secret name
-        self.injected_pull_secrets: list[str] = []  # registry hosts the cluster adds secrets for
-        self.public_repositories: list[str] = []  # "host[:port]" or "host[:port]/namespace"
-        self.select: list[str] = ["ALL"]
-        self.ignore: list[str] = []
-        self.severity: dict[str, str] = {}  # selector -> "error" | "warning"
-        self.exclude = Globs()
-        self.extend_exclude = Globs()  # --extend-exclude: more patterns, kept beside exclude
-        self.per_file_ignores: dict[str, list[str]] = {}  # glob -> selectors
-        self.origins: dict[str, str] = {}  # setting -> "default", a config path or a flag
-        self.config_path: str | None = None
+
+@record
+class Settings:
+    platform: str = DEFAULT_PLATFORM  # a shipped pack's name, or a pack file's path
+    platform_packs: dict[str, str] = field(default_factory=dict)  # name -> file (platform-packs)
+    registries: dict[str, str] = field(default_factory=dict)  # normalised host[:port] -> protocol
+    pull_secrets: dict[str, str] = field(default_factory=dict)  # registry host -> secret name
+    # registry hosts the cluster adds secrets for
+    injected_pull_secrets: list[str] = field(default_factory=list)
+    # "host[:port]" or "host[:port]/namespace"
+    public_repositories: list[str] = field(default_factory=list)
+    select: list[str] = field(default_factory=_select_all)
+    ignore: list[str] = field(default_factory=list)
+    severity: dict[str, str] = field(default_factory=dict)  # selector -> "error" | "warning"
+    exclude: Globs = field(default_factory=Globs)
+    # --extend-exclude: more patterns, kept beside exclude
+    extend_exclude: Globs = field(default_factory=Globs)
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)  # glob -> selectors
+    origins: dict[str, str] = field(default_factory=dict)  # setting -> "default", a path or flag
+    config_path: str | None = None
 
     def __repr__(self) -> str:
         return f"Settings({self.as_dict()!r})"

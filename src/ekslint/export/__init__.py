@@ -12,7 +12,7 @@ import argparse
 import ipaddress
 import re
 
-from ekslint.record import Record
+from ekslint.record import record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
@@ -47,23 +47,19 @@ class ExportError(Exception):
     """Nothing sensible can be exported (exit 2, the message says why)."""
 
 
-class Registry(Record):
-    __slots__ = ("host", "protocol")
-
-    def __init__(self, host: str, protocol: str) -> None:
-        self.host = host  # normalised host[:port]
-        self.protocol = protocol  # "http" or "https-self-signed"
+@record(frozen=True)
+class Registry:
+    host: str  # normalised host[:port]
+    protocol: str  # "http" or "https-self-signed"
 
 
-class ExportInput(Record):
+@record(frozen=True)
+class ExportInput:
     """What every target is written from."""
 
-    __slots__ = ("config", "platform", "registries")
-
-    def __init__(self, platform: str, registries: list[Registry], config: str | None) -> None:
-        self.platform = platform
-        self.registries = registries  # http and https-self-signed only, in declaration order
-        self.config = config  # the config file the declarations came from, if any
+    platform: str
+    registries: list[Registry]  # http and https-self-signed only, in declaration order
+    config: str | None  # the config file the declarations came from, if any
 
     def hosts(self, protocol: str) -> list[str]:
         return [r.host for r in self.registries if r.protocol == protocol]

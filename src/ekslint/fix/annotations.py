@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from ekslint.fix.edits import (
-    BREAK_CHARS,
-    Chunk,
     as_json,
     comments_in,
     delete_entry,
@@ -18,6 +16,7 @@ from ekslint.fix.edits import (
     replace_scalar,
     set_key,
 )
+from ekslint.input.read import BREAK_CHARS
 from ekslint.input.yamlnodes import (
     MappingNode,
     Node,
@@ -30,6 +29,10 @@ from ekslint.input.yamlnodes import (
 from ekslint.kube.pods import AnnotationSite, PodView
 from ekslint.lint.context import Context
 from ekslint.lint.findings import Edit, Note
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
+    from ekslint.input.read import Chunk
 
 
 def add_registries(
@@ -279,7 +282,7 @@ def remove_annotation(
         return Edit(0, 0, "")
     section_key, mapping = _section(site)
     if not _own_entry(site.metadata, section_key) or not _own_entry(mapping, site.key_node):
-        line = ctx.first_line + ctx.chunk.position(site.key_node.start_mark.index)[0] + 1
+        line = ctx.chunk.first_line + ctx.chunk.position(site.key_node.start_mark.index)[0] + 1
         ctx.notes.append(
             Note(
                 ctx.path,

@@ -6,95 +6,17 @@ lines shaped like their neighbours, so every other byte of the file stays as it 
 
 from __future__ import annotations
 
-import bisect
 import re
 
+from ekslint.input.read import BREAK_CHARS
 from ekslint.input.yamlnodes import MappingNode, Node, ScalarNode, SequenceNode, plain_scalar_type
 from ekslint.lint.findings import Edit
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
+    from ekslint.input.read import Chunk
+
 _PLAIN_SAFE = re.compile(r"[A-Za-z0-9_./][A-Za-z0-9_./:,@+=\[\]-]*")
-
-
-# What libyaml treats as a line break (YAML 1.1): CRLF, a lone LF or CR, NEL, LS and PS.
-# Editors and Python's ``str.find("\\n")`` see fewer; edits must see exactly these, or a line
-# they delete or insert after is not the line libyaml reads.
-_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
-BREAK_CHARS = "\r\n\x85\u2028\u2029"
-
-
-class Chunk:
-    """The text of one document chunk plus the line ending its fixes must use."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        crlf = text.count("\r\n")
-        lone_cr, lone_lf = text.count("\r") - crlf, text.count("\n") - crlf
-        # New lines are written with the break most lines already use.
-        self.newline = "\r\n" if crlf > lone_lf and crlf >= lone_cr else "\n"
-        if lone_cr > max(crlf, lone_lf):
-            self.newline = "\r"
-        self.odd_breaks = lone_cr > 0 or any(c in text for c in "\x85\u2028\u2029")
-        self._starts: list[int] | None = None  # line starts, computed when odd_breaks
-        self._json: bool | None = None
-        self._newlines: list[int] | None = None  # offsets after each \n, for position()
-
-    def _line_starts(self) -> list[int]:
-        if self._starts is None:
-            self._starts = [0] + [m.end() for m in _BREAK.finditer(self.text)]
-        return self._starts
-
-    def position(self, offset: int) -> tuple[int, int]:
-        """0-based (line, column) of a character offset for the report, counting only \\n as a
-        break, as editors and ``grep -n`` do (libyaml's marks count every break)."""
-        if self._newlines is None:
-            self._newlines = [m.end() for m in re.finditer("\n", self.text)]
-        line = bisect.bisect_right(self._newlines, offset)
-        return line, offset - (self._newlines[line - 1] if line else 0)
-
-    def line_start(self, offset: int) -> int:
-        if not self.odd_breaks:
-            return self.text.rfind("\n", 0, offset) + 1
-        starts = self._line_starts()
-        return starts[bisect.bisect_right(starts, offset) - 1]
-
-    def line_end(self, offset: int) -> int:
-        """Offset just after the line break of the line holding ``offset``."""
-        if not self.odd_breaks:
-            end = self.text.find("\n", offset)
-            return len(self.text) if end < 0 else end + 1
-        starts = self._line_starts()
-        index = bisect.bisect_right(starts, offset)
-        return starts[index] if index < len(starts) else len(self.text)
-
-    def at_line_start(self, offset: int) -> bool:
-        """Does ``offset`` start a line (right after a break, or at the start of the text)?"""
-        if offset == 0:
-            return True
-        if self.text[offset - 1] == "\r" and self.text[offset : offset + 1] == "\n":
-            return False  # between the CR and the LF of one CRLF
-        return self.text[offset - 1] in BREAK_CHARS
-
-    @property
-    def is_json(self) -> bool:
-        """Is the chunk a JSON document? Its edits must then write JSON."""
-        if self._json is None:
-            import json  # only fixes need it
-
-            try:
-                json.loads(self.text)
-                self._json = True
-            except ValueError:
-                self._json = False
-        return self._json
-
-    def ends_with_break(self) -> bool:
-        return bool(self.text) and self.text[-1] in BREAK_CHARS
-
-    def break_before(self, offset: int) -> int:
-        """Length of the line break that ends right before ``offset`` (0 if none)."""
-        if self.text[max(offset - 2, 0) : offset] == "\r\n":
-            return 2
-        return 1 if offset > 0 and self.text[offset - 1] in BREAK_CHARS else 0
 
 
 def quote(value: str, like: ScalarNode | None = None) -> str:

@@ -20,11 +20,12 @@ import tempfile
 from collections.abc import Callable
 
 from ekslint.fix.guard import Guard
+from ekslint.input.read import Chunk
 from ekslint.kube.carriers import pod_metadata_paths
 from ekslint.kube.chartvalues import POD_ANNOTATIONS
 from ekslint.lint.engine import FileResult, Linter
 from ekslint.lint.findings import Edit, Finding, InputError, Note
-from ekslint.record import Record
+from ekslint.record import field, record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
@@ -34,22 +35,14 @@ MAX_ROUNDS = 12
 _BOM = "\ufeff"
 
 
-class FixOutcome(Record):
-    __slots__ = ("diff", "error", "fixed", "pending", "text")
-
-    def __init__(
-        self,
-        text: str | None = None,
-        fixed: list[Finding] | None = None,
-        diff: str = "",
-        error: InputError | None = None,
-    ) -> None:
-        self.text = text  # the fixed text (for a stream), None when nothing was read
-        self.fixed: list[Finding] = [] if fixed is None else fixed
-        self.diff = diff
-        self.error = error
-        # A write handed to Fixer.writes: settled by Fixer.settle once it is done.
-        self.pending: tuple[Future[str | None], FileResult, list[Finding]] | None = None
+@record
+class FixOutcome:
+    text: str | None = None  # the fixed text (for a stream), None when nothing was read
+    fixed: list[Finding] = field(default_factory=list)
+    diff: str = ""
+    error: InputError | None = None
+    # A write handed to Fixer.writes: settled by Fixer.settle once it is done.
+    pending: tuple[Future[str | None], FileResult, list[Finding]] | None = None
 
 
 def apply_edits(text: str, edits: list[Edit]) -> str:
@@ -208,7 +201,7 @@ class Fixer:
                 break
             text = new_text
             scratch = FileResult(result.path, suppressions=result.suppressions)
-            findings = self.linter.lint_chunk(index, first_line, text, scratch)
+            findings = self.linter.lint_chunk(Chunk(index, first_line, text), scratch)
             findings = self.linter.keep(findings + self.linter.resolve_for(scratch), scratch)
             if scratch.errors:
                 # A fix must never break a file: give up on this chunk, keep the original.
@@ -379,19 +372,15 @@ def unified_diff(name: str, before: str, after: str) -> str:
     return "".join(out)
 
 
-class WriteOptions(Record):
+@record(frozen=True)
+class WriteOptions:
     """Where fixes may be written: ``roots`` are the real folders of the paths given (a named
     file's folder); a symlink leading outside them is followed only with ``outside_links``, a
     file its owner may not write is replaced only with ``read_only``."""
 
-    __slots__ = ("outside_links", "read_only", "roots")
-
-    def __init__(
-        self, roots: list[str], *, outside_links: bool = False, read_only: bool = False
-    ) -> None:
-        self.roots = roots
-        self.outside_links = outside_links
-        self.read_only = read_only
+    roots: list[str]
+    outside_links: bool = False
+    read_only: bool = False
 
     @classmethod
     def for_paths(cls, paths: list[str], *, outside_links: bool, read_only: bool) -> WriteOptions:

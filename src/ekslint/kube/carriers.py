@@ -19,7 +19,7 @@ from ekslint.input.yamlnodes import (
     lookup,
 )
 from ekslint.kube.objects import KubeObject, PodTemplate, api_group
-from ekslint.record import Record
+from ekslint.record import record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
@@ -29,14 +29,12 @@ CONTAINER_LISTS = ("spec.initContainers", "spec.containers", "spec.ephemeralCont
 _ROOT = "/"
 
 
-class Step(Record):
+@record(frozen=True)
+class Step:
     """One step of a path: a mapping key, every item (``[]``), every value (``*``), an index."""
 
-    __slots__ = ("key", "kind")
-
-    def __init__(self, kind: str, key: str = "") -> None:
-        self.kind = kind  # "key", "items", "values", "index"
-        self.key = key
+    kind: str  # "key", "items", "values", "index"
+    key: str = ""
 
 
 @functools.cache
@@ -83,76 +81,83 @@ def follow(node: Node | None, steps: tuple[Step, ...], label: str) -> Iterator[t
                 yield from follow(value, rest, f"{label}.{key_node.value}" if label else "")
 
 
-class PodSpot(Record):
+@record(frozen=True)
+class PodSpot:
     """Where one pod entry's pieces are, relative to its node (or to the carrier's root)."""
 
-    __slots__ = (
-        "at",
-        "container",
-        "containers",
-        "image",
-        "images",
-        "injected",
-        "metadata",
-        "namespaced_pull_secrets",
-        "other_metadata",
-        "pull_secrets",
-        "role",
-        "role_from",
-        "secrets_write",
-        "service_account",
-        "writes",
-        "writes_list",
-    )
+    at: str
+    containers: list[str]
+    container: list[str]
+    image: list[str]
+    images: list[str]
+    metadata: list[str]
+    writes: str | None
+    writes_list: bool
+    other_metadata: list[str]
+    pull_secrets: list[str]
+    namespaced_pull_secrets: bool
+    secrets_write: str | None
+    service_account: list[str]
+    role: str | None
+    role_from: str | None
+    injected: bool
 
-    def __init__(self, raw: dict[str, Any]) -> None:
-        template = raw.get("template")
-        prefix = "" if template is None or template == "" else f"{template}."
-        standard = template is not None
 
-        def paths(key: str, default: list[str]) -> list[str]:
-            value = raw.get(key)
-            return list(value) if value is not None else (default if standard else [])
+def _pod_spot(raw: dict[str, Any]) -> PodSpot:
+    """A ``pods`` entry of rules/workloads.yaml, with a standard template's defaults filled in."""
+    template = raw.get("template")
+    prefix = "" if template is None or template == "" else f"{template}."
+    standard = template is not None
 
-        self.at = str(raw["at"])
-        self.containers = paths("containers", [prefix + c for c in CONTAINER_LISTS])
-        self.container = paths("container", [])
-        self.image = paths("image", [])
-        self.images = paths("images", [])
-        self.metadata = paths("metadata", [prefix + "metadata"])
-        writes = raw.get("writes")
-        self.writes: str | None = (
-            str(writes) if writes is not None else (self.metadata[0] if self.metadata else None)
-        )
-        self.writes_list = bool(raw.get("writes-list", False))
-        self.other_metadata = list(raw.get("other-metadata", []))
-        self.pull_secrets = paths("pull-secrets", [prefix + "spec.imagePullSecrets"])
-        self.namespaced_pull_secrets = bool(raw.get("namespaced-pull-secrets", False))
-        secrets_write = raw.get("secrets-write")
-        self.secrets_write: str | None = (
+    def paths(key: str, default: list[str]) -> list[str]:
+        value = raw.get(key)
+        return list(value) if value is not None else (default if standard else [])
+
+    metadata = paths("metadata", [prefix + "metadata"])
+    writes = raw.get("writes")
+    secrets_write = raw.get("secrets-write")
+    return PodSpot(
+        at=str(raw["at"]),
+        containers=paths("containers", [prefix + c for c in CONTAINER_LISTS]),
+        container=paths("container", []),
+        image=paths("image", []),
+        images=paths("images", []),
+        metadata=metadata,
+        writes=str(writes) if writes is not None else (metadata[0] if metadata else None),
+        writes_list=bool(raw.get("writes-list", False)),
+        other_metadata=list(raw.get("other-metadata", [])),
+        pull_secrets=paths("pull-secrets", [prefix + "spec.imagePullSecrets"]),
+        namespaced_pull_secrets=bool(raw.get("namespaced-pull-secrets", False)),
+        secrets_write=(
             str(secrets_write)
             if secrets_write is not None
             else (prefix + "spec" if standard else None)
-        )
-        self.service_account = paths(
+        ),
+        service_account=paths(
             "service-account",
             [prefix + "spec.serviceAccountName", prefix + "spec.serviceAccount"],
-        )
-        self.role: str | None = raw.get("role")
-        self.role_from: str | None = raw.get("role-from")
-        self.injected = bool(raw.get("injected", False))
+        ),
+        role=raw.get("role"),
+        role_from=raw.get("role-from"),
+        injected=bool(raw.get("injected", False)),
+    )
 
 
-class Carrier(Record):
-    __slots__ = ("core", "platforms", "pods", "root")
+@record(frozen=True)
+class Carrier:
+    root: str
+    pods: list[PodSpot]
+    platforms: frozenset[str] | None
+    core: bool  # a built-in kind: messages keep naming the template's path
 
-    def __init__(self, raw: dict[str, Any], core: bool) -> None:
-        self.root = str(raw.get("root", ""))
-        self.pods = [PodSpot(p) for p in raw["pods"]]
-        self.platforms: frozenset[str] | None = (
-            frozenset(raw["platforms"]) if "platforms" in raw else None
-        )
-        self.core = core  # a built-in kind: messages keep naming the template's path
+
+def _carrier(raw: dict[str, Any], core: bool) -> Carrier:
+    return Carrier(
+        root=str(raw.get("root", "")),
+        pods=[_pod_spot(p) for p in raw["pods"]],
+        platforms=frozenset(raw["platforms"]) if "platforms" in raw else None,
+        core=core,
+    )
 
 
 def _table() -> dict[tuple[str, str], Carrier]:
@@ -160,7 +165,7 @@ def _table() -> dict[tuple[str, str], Carrier]:
     core_groups = set(data["core-api-groups"])
     table: dict[tuple[str, str], Carrier] = {}
     for raw in data["carriers"]:
-        carrier = Carrier(raw, raw["group"] in core_groups)
+        carrier = _carrier(raw, raw["group"] in core_groups)
         for kind in raw["kinds"]:
             table[(raw["group"], kind)] = carrier
     return table
@@ -504,14 +509,10 @@ def selector_of(node: Node | None) -> Selector | None:
     return Selector(labels, expressions)
 
 
-class Selector(Record):
-    __slots__ = ("expressions", "labels")
-
-    def __init__(
-        self, labels: dict[str, str], expressions: list[tuple[str, str, tuple[str, ...]]]
-    ) -> None:
-        self.labels = labels
-        self.expressions = expressions
+@record(frozen=True)
+class Selector:
+    labels: dict[str, str]
+    expressions: list[tuple[str, str, tuple[str, ...]]]
 
     def matches(self, labels: dict[str, str]) -> bool:
         if any(labels.get(k) != v for k, v in self.labels.items()):

@@ -17,7 +17,8 @@ from __future__ import annotations
 import os
 import re
 
-from ekslint.fix.edits import Chunk, entry_end
+from ekslint.fix.edits import entry_end
+from ekslint.input.read import Chunk
 from ekslint.input.yamlnodes import (
     MappingNode,
     Node,
@@ -77,7 +78,7 @@ class ValuesView(PodView):
         annotations: MappingNode,
         declared: list[str],
     ) -> None:
-        super().__init__(template, containers, sites, [], "default", annotations)
+        super().__init__(template, containers, sites, [], "default", annotations, [annotations])
         self.declared = declared
 
     def registries_used(self) -> list[str]:

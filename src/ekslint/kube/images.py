@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from ekslint.record import Record
+from ekslint.record import field, record
 
 DOCKER_HUB = "docker.io"
 # The only host the runtime rewrites to docker.io; registry-1.docker.io and
@@ -37,27 +37,19 @@ _PLACEHOLDER_RE = re.compile(r"\$\{[^}]*\}?|\$\([^)]*\)?|\{\{.*?(?:\}\}|$)|\$[A-
 _MAX_NAME_LENGTH = 255
 
 
-class ImageRef(Record):
+@record(frozen=True)
+class ImageRef:
     """A parsed image reference. ``registry`` is ``host[:port]`` as the runtime contacts it."""
 
-    __slots__ = ("digest", "domain", "explicit_registry", "registry", "repository", "tag")
+    domain: str  # as the runtime reports it (``Domain()``): case kept
+    repository: str
+    tag: str | None
+    digest: str | None
+    explicit_registry: bool  # False when the registry was implied (Docker Hub)
+    registry: str = field(init=False)  # the key ekslint compares and looks up
 
-    def __init__(
-        self,
-        domain: str,
-        repository: str,
-        tag: str | None,
-        digest: str | None,
-        explicit_registry: bool,
-    ) -> None:
-        self.domain = domain  # as the runtime reports it (``Domain()``): case kept
-        self.registry = normalize_registry(domain)  # the key ekslint compares and looks up
-        self.repository = repository
-        self.tag = tag
-        self.digest = digest
-        self.explicit_registry = (
-            explicit_registry  # False when the registry was implied (Docker Hub)
-        )
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "registry", normalize_registry(self.domain))  # frozen
 
     @property
     def host(self) -> str:

@@ -6,7 +6,7 @@ or the ``eks-config`` ConfigMap may come before or after the pods it affects.
 
 from __future__ import annotations
 
-from ekslint.record import Record
+from ekslint.record import field, record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
@@ -25,31 +25,21 @@ if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
 Entry = tuple[str, str | None, str, str, list[str] | None]
 
 
-class SecretInfo(Record):
-    __slots__ = ("registries", "type")
-
-    def __init__(self, type: str, registries: list[str] | None) -> None:
-        self.type = type
-        self.registries = registries  # auths keys as host[:port]; None when unreadable
+@record(frozen=True)
+class SecretInfo:
+    type: str
+    registries: list[str] | None  # auths keys as host[:port]; None when unreadable
 
 
-class PodSummary(Record):
+@record(frozen=True)
+class PodSummary:
     """What a SidecarSet's check needs to know of a pod it may be injected into, kept small:
     every pod of the inputs may be one."""
 
-    __slots__ = ("covered", "describe", "labels", "namespace")
-
-    def __init__(
-        self,
-        namespace: str | None,
-        labels: dict[str, str],
-        covered: tuple[tuple[str, bool, frozenset[str]], ...],
-        describe: str,
-    ) -> None:
-        self.namespace = namespace
-        self.labels = labels
-        self.covered = covered  # (role, lists `all`, registries) of its own annotations
-        self.describe = describe
+    namespace: str | None
+    labels: dict[str, str]
+    covered: tuple[tuple[str, bool, frozenset[str]], ...]  # (role, lists `all`, registries)
+    describe: str
 
     def covers(self, role: str, registry: str) -> bool:
         return any(r == role and (every or registry in listed) for r, every, listed in self.covered)
@@ -60,37 +50,26 @@ class PodSummary(Record):
 MAX_POD_SUMMARIES = 2_000
 
 
-class GlobalDefault(Record):
+@record(frozen=True)
+class GlobalDefault:
     """A cluster-wide registry annotation read from a file that is context, not input."""
 
-    __slots__ = ("role", "values")
-
-    def __init__(self, role: str, values: RegistryList) -> None:
-        self.role = role
-        self.values = values
+    role: str
+    values: RegistryList
 
 
-class Inventory(Record):
-    __slots__ = ("global_sites", "pods", "pods_dropped", "secrets", "service_accounts", "sidecars")
+@record
+class Inventory:
+    """What the inputs declare that other documents depend on, gathered as they are read."""
 
-    def __init__(
-        self,
-        service_accounts: dict[tuple[str | None, str], list[str]] | None = None,
-        secrets: dict[tuple[str | None, str], SecretInfo] | None = None,
-        global_sites: list[AnnotationSite | GlobalDefault] | None = None,
-        pods: list[PodSummary] | None = None,
-    ) -> None:
-        self.service_accounts: dict[tuple[str | None, str], list[str]] = (
-            {} if service_accounts is None else service_accounts
-        )
-        self.secrets: dict[tuple[str | None, str], SecretInfo] = {} if secrets is None else secrets
-        self.global_sites: list[AnnotationSite | GlobalDefault] = (
-            [] if global_sites is None else global_sites
-        )
-        self.pods: list[PodSummary] = [] if pods is None else pods
-        # (selector, spec.namespace, registries) of each SidecarSet's injected containers
-        self.sidecars: list[tuple[Selector, str | None, list[str]]] = []
-        self.pods_dropped = False  # more pods than MAX_POD_SUMMARIES: some were not kept
+    service_accounts: dict[tuple[str | None, str], list[str]] = field(default_factory=dict)
+    secrets: dict[tuple[str | None, str], SecretInfo] = field(default_factory=dict)
+    global_sites: list[AnnotationSite | GlobalDefault] = field(default_factory=list)
+    pods: list[PodSummary] = field(default_factory=list)
+    # (selector, spec.namespace, registries) of each SidecarSet's injected containers
+    sidecars: list[tuple[Selector, str | None, list[str]]] = field(default_factory=list, init=False)
+    # more pods than MAX_POD_SUMMARIES: some were not kept
+    pods_dropped: bool = field(default_factory=bool, init=False)
 
     def add_pods(self, pods: list[PodView]) -> None:
         """Remember what a SidecarSet's checks need: the labels and registry annotations of

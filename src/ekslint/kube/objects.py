@@ -15,109 +15,80 @@ from ekslint.input.yamlnodes import (
     scalar_text,
 )
 from ekslint.lint.findings import ObjectRef
-from ekslint.record import Record
+from ekslint.record import field, record
 
 
-class KubeObject(Record):
-    __slots__ = ("api_version", "kind", "metadata", "name", "namespace", "node")
-
-    def __init__(
-        self,
-        kind: str,
-        api_version: str,
-        node: MappingNode,
-        metadata: MappingNode | None,
-        name: str | None,
-        namespace: str | None,
-    ) -> None:
-        self.kind = kind
-        self.api_version = api_version
-        self.node = node
-        self.metadata = metadata
-        self.name = name
-        self.namespace = namespace
+@record
+class KubeObject:
+    kind: str
+    api_version: str
+    node: MappingNode
+    metadata: MappingNode | None
+    name: str | None
+    namespace: str | None
 
     @property
     def ref(self) -> ObjectRef:
         return ObjectRef(self.kind, self.name, self.namespace)
 
 
-class PodTemplate(Record):
+@record
+class PodTemplate:
     """One pod an object makes, and where its pieces are. The defaults describe a standard pod
     template: ``template`` holds the pod's ``metadata`` and ``spec``; carriers of other shapes
     (``kube/carriers.py``) set the rest."""
 
-    __slots__ = (
-        "account",
-        "annotations_path",
-        "describe",
-        "image_sources",
-        "injected",
-        "metadata_sources",
-        "namespaced_pull_secrets",
-        "obj",
-        "other_metadata",
-        "path",
-        "pull_secret_lists",
-        "secrets_parent",
-        "selector",
-        "spec",
-        "template",
-        "where",
-        "writable",
-        "write_chain",
-        "write_in_list",
-    )
+    obj: KubeObject
+    template: MappingNode  # the mapping a fix writes under (along write_chain)
+    spec: MappingNode
+    path: tuple[str, ...]  # where the template sits in the object, for messages
+    # Metadata mappings that are not this pod's but look like it (the workload's own, ...).
+    other_metadata: list[tuple[str, MappingNode]] = field(default_factory=list)
+    # Derived from the above by __post_init__, for a standard template:
+    where: str = field(init=False)
+    describe: str = field(init=False)  # names the pod in messages
+    # (shape, path, node): shape is containers, container, image or images
+    image_sources: list[tuple[str, str, Node]] = field(init=False)
+    # Mappings holding the pod's annotations and labels, highest precedence first.
+    metadata_sources: list[tuple[str, MappingNode]] = field(init=False)
+    pull_secret_lists: list[SequenceNode] = field(init=False)
+    namespaced_pull_secrets: bool = field(init=False)  # items written `namespace:name`
+    account: str | None = field(init=False)
+    write_chain: tuple[str, ...] = field(init=False)  # keys from `template` to metadata
+    write_in_list: bool = field(init=False)  # the metadata is the first item of a list (created so)
+    writable: bool = field(init=False)
+    annotations_path: str = field(init=False)
+    # (key, mapping) a pull-secret fix adds imagePullSecrets to
+    secrets_parent: tuple[ScalarNode, MappingNode] | None = field(init=False)
+    injected: bool = field(init=False)  # containers injected into the pods `selector` matches
+    selector: Node | None = field(init=False)
 
-    def __init__(
-        self,
-        obj: KubeObject,
-        template: MappingNode,
-        spec: MappingNode,
-        path: tuple[str, ...],
-        other_metadata: list[tuple[str, MappingNode]] | None = None,
-    ) -> None:
-        self.obj = obj
-        self.template = template  # the mapping a fix writes under (along write_chain)
-        self.spec = spec
-        self.path = path  # where the template sits in the object, for messages
-        # Metadata mappings that are not this pod's but look like it (the workload's own, ...).
-        self.other_metadata: list[tuple[str, MappingNode]] = (
-            [] if other_metadata is None else other_metadata
-        )
+    def __post_init__(self) -> None:
+        path, spec, template = self.path, self.spec, self.template
         self.where = ".".join(path) or "the Pod"
-        self.describe = self.where  # names the pod in messages
+        self.describe = self.where
         prefix = f"{'.'.join(path)}." if path else ""
-        # (shape, path, node): shape is containers, container, image or images
-        self.image_sources: list[tuple[str, str, Node]] = [
+        self.image_sources = [
             ("containers", f"{prefix}spec.{name}", found)
             for name in ("initContainers", "containers", "ephemeralContainers")
             if (found := get(spec, name)) is not None
         ]
         own = get(template, "metadata")
-        # Mappings holding the pod's annotations and labels, highest precedence first.
-        self.metadata_sources: list[tuple[str, MappingNode]] = (
-            [(f"{prefix}metadata", own)] if isinstance(own, MappingNode) else []
-        )
+        self.metadata_sources = [(f"{prefix}metadata", own)] if isinstance(own, MappingNode) else []
         pull = get(spec, "imagePullSecrets")
-        self.pull_secret_lists: list[SequenceNode] = (
-            [pull] if isinstance(pull, SequenceNode) else []
-        )
-        self.namespaced_pull_secrets = False  # items written `namespace:name`
-        self.account: str | None = scalar_text(get(spec, "serviceAccountName")) or scalar_text(
+        self.pull_secret_lists = [pull] if isinstance(pull, SequenceNode) else []
+        self.namespaced_pull_secrets = False
+        self.account = scalar_text(get(spec, "serviceAccountName")) or scalar_text(
             get(spec, "serviceAccount")
         )
-        self.write_chain: tuple[str, ...] = ("metadata",)  # keys from `template` to metadata
-        self.write_in_list = False  # the metadata is the first item of a list (created so)
+        self.write_chain = ("metadata",)
+        self.write_in_list = False
         self.writable = True
         self.annotations_path = f"{prefix}metadata.annotations"
         spec_entry = lookup(template, "spec")
-        # (key, mapping) a pull-secret fix adds imagePullSecrets to
-        self.secrets_parent: tuple[ScalarNode, MappingNode] | None = (
-            (spec_entry[0], spec) if spec_entry is not None else None
-        )
-        self.injected = False  # containers injected into the pods `selector` matches
-        self.selector: Node | None = None
+        self.secrets_parent = (spec_entry[0], spec) if spec_entry is not None else None
+        self.injected = False
+        self.selector = None
 
     @property
     def metadata(self) -> MappingNode | None:

@@ -24,7 +24,7 @@ from ekslint.kube.objects import KubeObject, PodTemplate
 from ekslint.kube.registrylist import RegistryList, parse_registry_list
 from ekslint.lint.findings import NodeProblem
 from ekslint.lint.rulepack import Platform
-from ekslint.record import Record
+from ekslint.record import field, record
 
 _TYPE_NAMES = {
     "int": "a number",
@@ -42,99 +42,43 @@ if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
     Role = Literal["http", "insecure"]
 
 
-class Container(Record):
-    __slots__ = ("image", "image_node", "invalid", "name")
-
-    def __init__(
-        self,
-        name: str | None,
-        image_node: ScalarNode,
-        image: ImageRef | None,
-        invalid: InvalidImage | None,
-    ) -> None:
-        self.name = name
-        self.image_node = image_node
-        self.image = image
-        self.invalid = invalid
+@record
+class Container:
+    name: str | None
+    image_node: ScalarNode
+    image: ImageRef | None
+    invalid: InvalidImage | None
 
 
-class AnnotationSite(Record):
+@record
+class AnnotationSite:
     """One registry annotation as written somewhere in (or near) a pod template."""
 
-    __slots__ = (
-        "column_offset",
-        "key",
-        "key_node",
-        "line_offset",
-        "metadata",
-        "placement",
-        "role",
-        "shared_registries",
-        "value_node",
-        "values",
-        "where",
-    )
-
-    def __init__(
-        self,
-        role: Role,
-        key: str,
-        key_node: ScalarNode,
-        value_node: Node,
-        placement: Placement,
-        where: str,
-        metadata: MappingNode | None,
-        values: RegistryList,
-        line_offset: int = 0,
-        column_offset: int = 0,
-    ) -> None:
-        self.role = role
-        self.key = key
-        self.key_node = key_node
-        self.value_node = value_node
-        self.placement = placement
-        self.where = where  # human description of the metadata it sits in
-        self.metadata = metadata  # the metadata mapping holding it (None for global defaults)
-        self.values = values
-        self.line_offset = line_offset  # for global defaults parsed out of a ConfigMap string
-        self.column_offset = column_offset
-        # When other pods of the object read the same metadata: the registries they all use.
-        self.shared_registries: list[str] = []
+    role: Role
+    key: str
+    key_node: ScalarNode
+    value_node: Node
+    placement: Placement
+    where: str  # human description of the metadata it sits in
+    metadata: MappingNode | None  # the metadata mapping holding it (None for global defaults)
+    values: RegistryList
+    line_offset: int = 0  # for global defaults parsed out of a ConfigMap string
+    column_offset: int = 0
+    # When other pods of the object read the same metadata: the registries they all use.
+    shared_registries: list[str] = field(default_factory=list, init=False)
 
 
-class PodView(Record):
-    __slots__ = (
-        "annotation_maps",
-        "annotations",
-        "containers",
-        "pull_secrets",
-        "service_account",
-        "sites",
-        "template",
-    )
-
-    def __init__(
-        self,
-        template: PodTemplate,
-        containers: list[Container],
-        sites: list[AnnotationSite],
-        pull_secrets: list[tuple[str, ScalarNode, str | None]],
-        service_account: str,
-        annotations: MappingNode | None,
-        annotation_maps: list[MappingNode] | None = None,
-    ) -> None:
-        self.template = template
-        self.containers = containers
-        self.sites = sites
-        # (name, node, namespace): the namespace when the entry names one (`namespace:name`)
-        self.pull_secrets = pull_secrets
-        self.service_account = service_account
-        self.annotations = annotations  # the annotations a fix writes into, when a mapping
-        # Every annotations mapping the pod reads, written-to one included (by default just
-        # that one).
-        if annotation_maps is None:
-            annotation_maps = [annotations] if isinstance(annotations, MappingNode) else []
-        self.annotation_maps: list[MappingNode] = annotation_maps
+@record
+class PodView:
+    template: PodTemplate
+    containers: list[Container]
+    sites: list[AnnotationSite]
+    # (name, node, namespace): the namespace when the entry names one (`namespace:name`)
+    pull_secrets: list[tuple[str, ScalarNode, str | None]]
+    service_account: str
+    annotations: MappingNode | None  # the annotations a fix writes into, when a mapping
+    # Every annotations mapping the pod reads, written-to one included.
+    annotation_maps: list[MappingNode] = field(default_factory=list)
 
     @property
     def obj(self) -> KubeObject:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from ekslint.kube.images import normalize_registry
-from ekslint.record import Record
+from ekslint.record import field, record
 
 ALL = "all"
 # Anything but a plain ASCII comma that people use to separate list items.
@@ -33,38 +33,22 @@ _SPLIT = re.compile(rf"[{_SEPARATOR_CHARS}\s]+")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
-class ListSyntax(Record):
+@record(frozen=True)
+class ListSyntax:
     """What a platform accepts in the value (see the platform files in ``rules/``)."""
 
-    __slots__ = ("all_allowed", "max_entries", "scheme_allowed")
-
-    def __init__(
-        self,
-        scheme_allowed: bool = False,
-        max_entries: int | None = None,
-        all_allowed: bool = True,
-    ) -> None:
-        self.scheme_allowed = scheme_allowed
-        self.max_entries = max_entries
-        self.all_allowed = all_allowed
+    scheme_allowed: bool = False
+    max_entries: int | None = None
+    all_allowed: bool = True
 
 
-class Entry(Record):
-    __slots__ = ("path", "problems", "raw", "registry", "scheme")
-
-    def __init__(
-        self,
-        raw: str,
-        registry: str,
-        problems: list[str] | None = None,
-        scheme: str = "",
-        path: str = "",
-    ) -> None:
-        self.raw = raw  # as written, without surrounding blanks
-        self.registry = registry  # normalised ``host[:port]`` (lower-case host), or "" when empty
-        self.problems: list[str] = [] if problems is None else problems
-        self.scheme = scheme  # ``http://`` kept when the platform allows one, else ""
-        self.path = path  # ``/path`` kept when the platform allows a scheme, else ""
+@record
+class Entry:
+    raw: str  # as written, without surrounding blanks
+    registry: str  # normalised ``host[:port]`` (lower-case host), or "" when empty
+    problems: list[str] = field(default_factory=list)
+    scheme: str = ""  # ``http://`` kept when the platform allows one, else ""
+    path: str = ""  # ``/path`` kept when the platform allows a scheme, else ""
 
     @property
     def cleaned(self) -> str:
@@ -77,22 +61,13 @@ class Entry(Record):
         return self.registry + self.path
 
 
-class RegistryList(Record):
-    __slots__ = ("bad_separators", "blanks", "empty_entries", "entries", "value")
-
-    def __init__(
-        self,
-        value: str,
-        entries: list[Entry],
-        bad_separators: list[str],
-        blanks: bool,
-        empty_entries: int,
-    ) -> None:
-        self.value = value
-        self.entries = entries
-        self.bad_separators = bad_separators
-        self.blanks = blanks  # blanks around entries or commas
-        self.empty_entries = empty_entries
+@record
+class RegistryList:
+    value: str
+    entries: list[Entry]
+    bad_separators: list[str]
+    blanks: bool  # blanks around entries or commas
+    empty_entries: int
 
     @property
     def is_all(self) -> bool:

@@ -6,56 +6,29 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from ekslint.config.settings import Settings
-from ekslint.fix.edits import Chunk
+from ekslint.input.read import Chunk
 from ekslint.input.yamlnodes import Node
 from ekslint.kube.inventory import Inventory
 from ekslint.kube.registries import RegistryCatalog
 from ekslint.lint.findings import Edit, Finding, Fix, Note, ObjectRef, Origin
 from ekslint.lint.rulepack import Platform, Rule
-from ekslint.record import Record
+from ekslint.record import field, record
 
 Deferred = Callable[[Inventory], Iterable[Finding]]
 
 
-class Context(Record):
-    __slots__ = (
-        "catalog",
-        "chunk",
-        "chunk_index",
-        "deferred",
-        "first_line",
-        "notes",
-        "origin_of",
-        "path",
-        "platform",
-        "settings",
-        "source",
-    )
-
-    def __init__(
-        self,
-        settings: Settings,
-        platform: Platform,
-        catalog: RegistryCatalog,
-        path: str,
-        chunk: Chunk,
-        chunk_index: int,
-        first_line: int,
-        source: str | None,
-        deferred: list[Deferred] | None = None,
-    ) -> None:
-        self.settings = settings
-        self.platform = platform
-        self.catalog = catalog
-        self.path = path
-        self.chunk = chunk
-        self.chunk_index = chunk_index
-        self.first_line = first_line
-        self.source = source
-        self.deferred: list[Deferred] = [] if deferred is None else deferred
-        self.notes: list[Note] = []  # e.g. why a fix is not offered
-        # Set while linting a rendered object that names its source file.
-        self.origin_of: Callable[[Node], Origin | None] | None = None
+@record
+class Context:
+    settings: Settings
+    platform: Platform
+    catalog: RegistryCatalog
+    path: str
+    chunk: Chunk
+    source: str | None
+    deferred: list[Deferred] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list, init=False)  # e.g. why a fix is not offered
+    # Set while linting a rendered object that names its source file.
+    origin_of: Callable[[Node], Origin | None] | None = None
 
     def finding(
         self,
@@ -76,7 +49,7 @@ class Context(Record):
         if self.chunk.odd_breaks and not (line_offset or column_offset):
             line, column = self.chunk.position(mark.index)
             end_line, end_column = self.chunk.position(node.end_mark.index)
-        end: tuple[int, int] | None = (self.first_line + end_line + 1, end_column + 1)
+        end: tuple[int, int] | None = (self.chunk.first_line + end_line + 1, end_column + 1)
         if line_offset or column_offset:
             # The node sits inside a string (eks-config's pod.annotations): its positions are
             # mapped for the report, but edits cannot be, so no fix is offered.
@@ -86,13 +59,13 @@ class Context(Record):
             rule=rule.id,
             message=message,
             path=self.path,
-            line=self.first_line + line + line_offset + 1,
+            line=self.chunk.first_line + line + line_offset + 1,
             column=column + column_offset + 1,
             object=obj,
             container=container,
             source=self.source,
             fix=fix,
-            chunk=self.chunk_index,
+            chunk=self.chunk.index,
             end=end,
             severity=severity,
         )

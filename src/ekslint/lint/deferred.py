@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ekslint.kube.inventory import Inventory
 from ekslint.lint.findings import Finding
-from ekslint.record import Record
+from ekslint.record import field, record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
@@ -20,50 +20,33 @@ _shared: dict[tuple[str, ...], tuple[str, ...]] = {}
 DOCKER_SECRET_TYPES = ("kubernetes.io/dockerconfigjson", "kubernetes.io/dockercfg")
 
 
-class UnlessGlobal(Record):
+@record
+class UnlessGlobal:
     """Report ``finding`` unless eks-config's annotation for ``role`` covers ``registry``."""
 
-    __slots__ = ("finding", "registry", "role")
-
-    def __init__(self, finding: Finding, role: str, registry: str) -> None:
-        self.finding = finding
-        self.role = role
-        self.registry = registry
+    finding: Finding
+    role: str
+    registry: str
 
     def __call__(self, inventory: Inventory) -> list[Finding]:
         return [] if inventory.globally_covered(self.role, self.registry) else [self.finding]
 
 
-class UnlessInjectedPodsCover(Record):
+@record
+class UnlessInjectedPodsCover:
     """A SidecarSet's image: report (through ``then``) unless the inputs hold pods its selector
     matches and every one of them lists the registry in its own annotation."""
 
-    __slots__ = (
-        "message",
-        "namespace",
-        "registry",
-        "role",
-        "selector",
-        "target_namespace",
-        "then",
-    )
+    then: UnlessGlobal
+    role: str
+    registry: str
+    namespace: str | None
+    selector: Selector | None
+    target_namespace: str | None  # spec.namespace: only pods there
+    message: str = field(init=False)
 
-    def __init__(
-        self,
-        then: UnlessGlobal,
-        role: str,
-        registry: str,
-        namespace: str | None,
-        selector: Selector | None,
-        target_namespace: str | None,
-    ) -> None:
-        self.then = then
-        self.role = role
-        self.registry = registry
-        self.namespace = namespace
-        self.selector = selector
-        self.target_namespace = target_namespace  # spec.namespace: only pods there
-        self.message = then.finding.message
+    def __post_init__(self) -> None:
+        self.message = self.then.finding.message
 
     def __call__(self, inventory: Inventory) -> list[Finding]:
         selector = self.selector
@@ -101,19 +84,15 @@ class UnlessInjectedPodsCover(Record):
         return [finding]
 
 
-class UnlessSidecarUses(Record):
+@record
+class UnlessSidecarUses:
     """EKS008: report unless SidecarSets in the inputs inject into the pod containers that use
     every registry the annotation lists in vain."""
 
-    __slots__ = ("finding", "labels", "namespace", "unused")
-
-    def __init__(
-        self, finding: Finding, namespace: str | None, labels: dict[str, str], unused: list[str]
-    ) -> None:
-        self.finding = finding
-        self.namespace = namespace
-        self.labels = labels
-        self.unused = unused
+    finding: Finding
+    namespace: str | None
+    labels: dict[str, str]
+    unused: list[str]
 
     def __call__(self, inventory: Inventory) -> list[Finding]:
         if not inventory.sidecars:
@@ -122,16 +101,14 @@ class UnlessSidecarUses(Record):
         return [] if all(r in injected for r in self.unused) else [self.finding]
 
 
-class UnlessDeclaredGlobally(Record):
+@record
+class UnlessDeclaredGlobally:
     """EKS012: report unless eks-config lists the registry in an annotation the pod does not
     override with its own."""
 
-    __slots__ = ("finding", "overridden", "registry")
-
-    def __init__(self, finding: Finding, registry: str, overridden: frozenset[str]) -> None:
-        self.finding = finding
-        self.registry = registry
-        self.overridden = overridden
+    finding: Finding
+    registry: str
+    overridden: frozenset[str]
 
     def __call__(self, inventory: Inventory) -> list[Finding]:
         roles = [role for role in ("http", "insecure") if role not in self.overridden]
@@ -141,7 +118,8 @@ class UnlessDeclaredGlobally(Record):
         return [self.finding]
 
 
-class UnlessAccountHasSecrets(Record):
+@record
+class UnlessAccountHasSecrets:
     """EKS009: report unless the pod's ServiceAccount, found in the inputs, has pull secrets.
 
     What ekslint saw decides how sure the finding is: a ServiceAccount in the inputs without
@@ -149,34 +127,13 @@ class UnlessAccountHasSecrets(Record):
     cluster may add them (TCR's tcr-assistant add-on), so the finding says what to check
     (warning)."""
 
-    __slots__ = (
-        "account",
-        "finding",
-        "image",
-        "namespace",
-        "pod",
-        "registry",
-        "secret_configured",
-    )
-
-    def __init__(
-        self,
-        finding: Finding,
-        namespace: str | None,
-        account: str,
-        image: str,
-        registry: str,
-        pod: str,
-        *,
-        secret_configured: bool,
-    ) -> None:
-        self.finding = finding
-        self.namespace = namespace
-        self.account = account
-        self.image = image
-        self.registry = registry
-        self.pod = pod  # "the pod", or what holds its template ("the Knative Service's ...")
-        self.secret_configured = secret_configured
+    finding: Finding
+    namespace: str | None
+    account: str
+    image: str
+    registry: str
+    pod: str  # "the pod", or what holds its template ("the Knative Service's ...")
+    secret_configured: bool
 
     def __call__(self, inventory: Inventory) -> list[Finding]:
         secrets = inventory.account_pull_secrets(self.namespace, self.account)
@@ -207,20 +164,19 @@ class UnlessAccountHasSecrets(Record):
         return [self.finding]
 
 
-class SecretMismatch(Record):
+@record
+class SecretMismatch:
     """EKS010: the named Secret, when it is in the inputs, must be a docker config for one of
     the pod's registries. ``finding`` carries the position; the message is written here."""
 
-    __slots__ = ("finding", "name", "namespace", "registries")
+    finding: Finding
+    name: str
+    namespace: str | None
+    registries: tuple[str, ...]
 
-    def __init__(
-        self, finding: Finding, name: str, namespace: str | None, registries: list[str]
-    ) -> None:
-        self.finding = finding
-        self.name = name
-        self.namespace = namespace
-        # One per pod with pull secrets, kept until the end: share the equal lists.
-        self.registries = _shared.setdefault(tuple(registries), tuple(registries))
+    def __post_init__(self) -> None:
+        # One per pod with pull secrets, kept until the end: share the equal tuples.
+        self.registries = _shared.setdefault(self.registries, self.registries)
 
     def __call__(self, inventory: Inventory) -> list[Finding]:
         secret = inventory.secret(self.namespace, self.name)

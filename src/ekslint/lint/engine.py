@@ -15,7 +15,6 @@ from collections.abc import Iterable, Iterator
 import yaml
 
 from ekslint.config.settings import Settings
-from ekslint.fix.edits import Chunk as EditableChunk
 from ekslint.input import read
 from ekslint.input.yamlnodes import (
     MappingNode,
@@ -53,7 +52,7 @@ from ekslint.lint.findings import Finding, InputError, NodeProblem, Note
 from ekslint.lint.rulepack import Platform, Rule, load_platform
 from ekslint.lint.selection import RuleSelection
 from ekslint.lint.suppress import OBJECT_ANNOTATION, Suppressions
-from ekslint.record import Record
+from ekslint.record import field, record
 from ekslint.report.escape import escape_controls
 
 # Linear: one attempt per line that starts with the marker, each scanning its line once (the
@@ -73,44 +72,22 @@ MAX_ALIAS_EXPANSION = 1_000_000
 SHARD_RUN = 64  # consecutive chunks a worker takes at a time from a shared file
 
 
-class FileResult(Record):
-    __slots__ = (
-        "chart",
-        "chunks",
-        "chunks_had_bom",
-        "errors",
-        "findings",
-        "notes",
-        "path",
-        "skipped",
-        "stat",
-        "suppressions",
-    )
+@record
+class FileResult:
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    chunks: dict[int, tuple[int, str]] = field(default_factory=dict)  # kept when fixing
+    suppressions: Suppressions | None = None
+    chunks_had_bom: bool = False
+    stat: os.stat_result | None = None  # when read, to refuse writing over a newer file
+    skipped: bool = False  # a raw template: not linted
+    # The chart folder, for a values file beside a Chart.yaml (read as chart values).
+    chart: str | None = field(init=False)
 
-    def __init__(
-        self,
-        path: str,
-        findings: list[Finding] | None = None,
-        errors: list[InputError] | None = None,
-        notes: list[Note] | None = None,
-        chunks: dict[int, tuple[int, str]] | None = None,
-        suppressions: Suppressions | None = None,
-        chunks_had_bom: bool = False,
-        stat: os.stat_result | None = None,
-    ) -> None:
-        self.path = path
-        self.skipped = False  # a raw template: not linted
-        self.findings: list[Finding] = [] if findings is None else findings
-        self.errors: list[InputError] = [] if errors is None else errors
-        self.notes: list[Note] = [] if notes is None else notes
-        self.chunks: dict[int, tuple[int, str]] = (
-            {} if chunks is None else chunks
-        )  # kept when fixing
-        self.suppressions = suppressions
-        self.chunks_had_bom = chunks_had_bom
-        self.stat = stat  # when read, to refuse writing over a newer file
-        # The chart folder, for a values file beside a Chart.yaml (read as chart values).
-        self.chart: str | None = chart_of(path)
+    def __post_init__(self) -> None:
+        self.chart = chart_of(self.path)
 
 
 class Linter:
@@ -193,7 +170,7 @@ class Linter:
                     return
                 continue
             errors_before = len(result.errors)
-            findings = self.lint_chunk(chunk.index, chunk.first_line, chunk.text, result)
+            findings = self.lint_chunk(chunk, result)
             if templated and len(result.errors) > errors_before:
                 del result.errors[errors_before:]  # it did not parse because it is a template
                 self._skip_template(result, keep_text)
@@ -210,19 +187,16 @@ class Linter:
             result.chunks.clear()
         self.deferred = [(r, d) for r, d in self.deferred if r is not result]
 
-    def lint_chunk(
-        self, index: int, first_line: int, text: str, result: FileResult
-    ) -> list[Finding]:
+    def lint_chunk(self, chunk: read.Chunk, result: FileResult) -> list[Finding]:
         """Findings of one document chunk (deferred ones are queued on the linter)."""
+        text, first_line = chunk.text, chunk.first_line
         source_match = _SOURCE.search(text)
         ctx = Context(
             self.settings,
             self.platform,
             self.catalog,
             result.path,
-            EditableChunk(text),
-            index,
-            first_line,
+            chunk,
             source_match.group(1).rstrip(" \t") if source_match else None,
         )
         findings: list[Finding] = []
@@ -294,7 +268,7 @@ class Linter:
     def _lint_object(self, obj: KubeObject, ctx: Context, result: FileResult) -> Iterator[Finding]:
         self._take_inventory(obj)
         if is_foreign(obj) or carrier_elsewhere(obj, self.platform.name):
-            line = ctx.first_line + obj.node.start_mark.line + 1
+            line = ctx.chunk.first_line + obj.node.start_mark.line + 1
             result.notes.append(
                 Note(
                     result.path,
@@ -329,7 +303,7 @@ class Linter:
             except NodeProblem as exc:
                 if is_core(obj):
                     raise
-                line = ctx.first_line + exc.line + 1
+                line = ctx.chunk.first_line + exc.line + 1
                 result.notes.append(
                     Note(
                         result.path,
@@ -396,7 +370,7 @@ class Linter:
         if node is None:
             return
         mark = node.start_mark
-        line, column = ctx.first_line + mark.line + 1, mark.column + 1
+        line, column = ctx.chunk.first_line + mark.line + 1, mark.column + 1
         group = api_group(obj.api_version) or "core"
         why = (
             f"its carrier for kind {obj.kind} in group {group} does not read them; extend it"
@@ -427,7 +401,7 @@ class Linter:
                 ids = [w.strip() for w in str(value.value).split(",") if w.strip()]
                 mark = value.start_mark
                 result.suppressions.add_object(
-                    obj.ref, ids, ctx.first_line + mark.line + 1, mark.column + 1
+                    obj.ref, ids, ctx.chunk.first_line + mark.line + 1, mark.column + 1
                 )
 
     def _take_inventory(self, obj: KubeObject) -> None:

@@ -22,7 +22,7 @@ import re
 
 from ekslint.data import load_validated, rules_dir, trusted
 from ekslint.kube.registrylist import ListSyntax
-from ekslint.record import Record
+from ekslint.record import field, record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
@@ -35,99 +35,40 @@ class RuleDataError(Exception):
     """A rule or platform file is not valid (a packaging bug, or a user's own pack)."""
 
 
-class Rule(Record):
-    __slots__ = (
-        "check",
-        "examples",
-        "fix_available",
-        "fix_description",
-        "fix_safety",
-        "id",
-        "name",
-        "pack",
-        "params",
-        "rationale",
-        "remediation",
-        "scope",
-        "severity",
-        "summary",
-    )
-
-    def __init__(
-        self,
-        id: str,
-        name: str,
-        severity: Severity,
-        summary: str,
-        rationale: str,
-        remediation: str,
-        check: str,
-        scope: str,
-        params: dict[str, Any],
-        fix_available: bool,
-        fix_safety: str | None,
-        fix_description: str,
-        examples: dict[str, str],
-        pack: str,
-    ) -> None:
-        self.id = id
-        self.name = name
-        self.severity = severity
-        self.summary = summary
-        self.rationale = rationale
-        self.remediation = remediation
-        self.check = check
-        self.scope = scope
-        self.params = params
-        self.fix_available = fix_available
-        self.fix_safety = (
-            fix_safety  # "safe", "unsafe", "conditional" (safe only when ...), or None
-        )
-        self.fix_description = fix_description
-        self.examples = examples
-        self.pack = pack
+@record(frozen=True)
+class Rule:
+    id: str
+    name: str
+    severity: Severity
+    summary: str
+    rationale: str
+    remediation: str
+    check: str
+    scope: str
+    params: dict[str, Any]
+    fix_available: bool
+    fix_safety: str | None  # "safe", "unsafe", "conditional" (safe only when ...), or None
+    fix_description: str
+    examples: dict[str, str]
+    pack: str
 
 
-class Platform(Record):
-    __slots__ = (
-        "_roles",
-        "annotations",
-        "global_defaults",
-        "global_defaults_instead",
-        "id_prefix",
-        "known_annotations",
-        "list_syntax",
-        "name",
-        "prefix",
-        "rules",
-        "title",
-    )
+@record
+class Platform:
+    name: str
+    title: str
+    id_prefix: str  # EKS, for EKS001
+    annotations: dict[str, str]  # role ("http", "insecure") -> annotation key
+    prefix: str
+    known_annotations: frozenset[str]
+    list_syntax: ListSyntax
+    global_defaults: dict[str, str] | None
+    global_defaults_instead: str | None = None  # when there are none
+    rules: dict[str, Rule] = field(default_factory=dict)
+    _roles: dict[str, str] = field(default_factory=dict, init=False)  # annotation key -> role
 
-    def __init__(
-        self,
-        name: str,
-        title: str,
-        id_prefix: str,
-        annotations: dict[str, str],
-        prefix: str,
-        known_annotations: frozenset[str],
-        list_syntax: ListSyntax,
-        global_defaults: dict[str, str] | None,
-        global_defaults_instead: str | None = None,
-        rules: dict[str, Rule] | None = None,
-        _roles: dict[str, str] | None = None,
-    ) -> None:
-        self.name = name
-        self.title = title
-        self.id_prefix = id_prefix  # EKS, for EKS001
-        self.annotations = annotations  # role ("http", "insecure") -> annotation key
-        self.prefix = prefix
-        self.known_annotations = known_annotations
-        self.list_syntax = list_syntax
-        self.global_defaults = global_defaults
-        self.global_defaults_instead = global_defaults_instead  # when there are none
-        self.rules: dict[str, Rule] = {} if rules is None else rules
-        self._roles: dict[str, str] = {} if _roles is None else _roles
+    def __post_init__(self) -> None:
+        self._roles = {key: role for role, key in self.annotations.items()}
 
     def role_of(self, key: str) -> Any:
         return self._roles.get(key)
@@ -262,7 +203,6 @@ def _load_platform(path: str, user: bool) -> Platform:
         global_defaults=data.get("global-defaults"),
         global_defaults_instead=data.get("global-defaults-instead"),
     )
-    platform._roles = {key: role for role, key in platform.annotations.items()}
     values = {
         "http_key": platform.annotations["http"],
         "insecure_key": platform.annotations["insecure"],

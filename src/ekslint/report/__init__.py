@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from collections import Counter
 
-from ekslint.record import Record
+from ekslint.record import field, record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
@@ -40,55 +40,28 @@ def writer(name: str) -> Writer:
     return write
 
 
-class RunReport(Record):
-    __slots__ = (
-        "configured",
-        "errors",
-        "files",
-        "findings",
-        "fix_mode",
-        "fixed",
-        "notes",
-        "paths",
-        "platform",
-        "quiet",
-        "severities",
-        "severities_by_path",
-        "statistics",
-        "texts",
-        "unsafe_fixes",
-    )
+@record
+class RunReport:
+    """What a run found and did, for a format to write."""
 
-    def __init__(
-        self,
-        platform: Platform,
-        severities: dict[str, str],
-        findings: list[Finding] | None = None,
-        errors: list[InputError] | None = None,
-        notes: list[Note] | None = None,
-        files: int = 0,
-        fixed: list[Finding] | None = None,
-        fix_mode: bool = False,
-        unsafe_fixes: bool = False,
-        configured: frozenset[str] = frozenset(),
-    ) -> None:
-        self.platform = platform
-        self.severities = severities
-        self.configured = configured  # rules whose severity the configuration set
-        # Files under another config file than the first input's, with its severities.
-        self.severities_by_path: dict[str, dict[str, str]] = {}
-        self.findings: list[Finding] = [] if findings is None else findings
-        self.errors: list[InputError] = [] if errors is None else errors
-        self.notes: list[Note] = [] if notes is None else notes
-        self.files = files
-        self.paths: list[str] = []  # the inputs' display names, in order
-        self.quiet = False  # text: findings and errors only
-        self.statistics = False  # text: a count per rule in place of the findings
-        # The text findings refer to where it is not the file on disk (--diff, a fixed stream).
-        self.texts: dict[str, str] = {}
-        self.fixed: list[Finding] = [] if fixed is None else fixed
-        self.fix_mode = fix_mode
-        self.unsafe_fixes = unsafe_fixes
+    platform: Platform
+    severities: dict[str, str]  # rule ID -> severity
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    files: int = 0
+    fixed: list[Finding] = field(default_factory=list)
+    fix_mode: bool = False  # --fix: fixes were written, not only offered
+    unsafe_fixes: bool = False
+    configured: frozenset[str] = frozenset()  # rules whose severity the configuration set
+    # Files under another config file than the first input's, with its severities.
+    severities_by_path: dict[str, dict[str, str]] = field(default_factory=dict, init=False)
+    paths: list[str] = field(default_factory=list, init=False)  # the inputs' display names
+    quiet: bool = field(default_factory=bool, init=False)  # text: findings and errors only
+    # text: a count per rule in place of the findings
+    statistics: bool = field(default_factory=bool, init=False)
+    # The text findings refer to where it is not the file on disk (--diff, a fixed stream).
+    texts: dict[str, str] = field(default_factory=dict, init=False)
 
     def severity(self, finding: Finding) -> str:
         # The same precedence as RuleSelection.severity_of: configured, own, rule's.

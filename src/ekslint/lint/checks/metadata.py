@@ -30,15 +30,13 @@ from ekslint.lint.checks.coverage import injection_hint
 from ekslint.lint.context import Context
 from ekslint.lint.findings import Edit, Finding
 from ekslint.lint.rulepack import Rule
-from ekslint.record import Record
+from ekslint.record import record
 
 
-class ObjectView(Record):
-    __slots__ = ("obj", "pods")
-
-    def __init__(self, obj: KubeObject, pods: list[PodView]) -> None:
-        self.obj = obj
-        self.pods = pods
+@record
+class ObjectView:
+    obj: KubeObject
+    pods: list[PodView]
 
     def annotation_maps(self) -> Iterator[MappingNode]:
         """Every annotations mapping of the object and of its pod templates, once each."""

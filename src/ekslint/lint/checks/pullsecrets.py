@@ -135,5 +135,5 @@ def pull_secret_mismatch(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Fin
     for name, node, namespace in pod.pull_secrets:
         placeholder = ctx.finding(rule, node, "", obj=pod.obj.ref)
         where = namespace if namespace is not None else pod.obj.namespace
-        ctx.deferred.append(SecretMismatch(placeholder, name, where, registries))
+        ctx.deferred.append(SecretMismatch(placeholder, name, where, tuple(registries)))
     yield from ()
