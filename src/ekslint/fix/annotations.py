@@ -240,8 +240,12 @@ def _fill_null(
     return Edit(start, end, flow_text)
 
 
-def set_value(ctx: Context, site: AnnotationSite, value: str) -> Edit:
-    in_flow = site.metadata is not None and bool(_section(site)[1].flow_style)
+def set_value(ctx: Context, site: AnnotationSite, value: str) -> Edit | None:
+    """Write ``value`` in place of the annotation's; None for cluster-wide defaults, which sit
+    inside a ConfigMap string where no edit can reach."""
+    if site.metadata is None:
+        return None
+    in_flow = bool(_section(site)[1].flow_style)
     return replace_scalar(ctx.chunk, site.value_node, value, in_flow=in_flow)
 
 
@@ -273,13 +277,12 @@ def remove_annotation(
     """Delete the annotation; an annotations mapping left empty goes with it, and so does a
     ``metadata`` left empty (below the object ``root``: the object's own keeps its place).
     Comments on the deleted lines stay, but those at ``moved_comment`` and ``moved_lines``.
-    None when no text edit can delete exactly it: a key brought in by a merge key (``<<:
-    *defaults``) sits in a mapping other objects may share, and deleting the line there is not
-    deleting it here."""
+    None when no text edit can delete exactly it: cluster-wide defaults sit inside a ConfigMap
+    string where no edit can reach, and a key brought in by a merge key (``<<: *defaults``) sits
+    in a mapping other objects may share, where deleting the line there is not deleting it
+    here."""
     if site.metadata is None:
-        # Cluster-wide defaults live inside a ConfigMap string: no edit is offered there
-        # (Context.finding drops fixes at such positions).
-        return Edit(0, 0, "")
+        return None
     section_key, mapping = _section(site)
     if not _own_entry(site.metadata, section_key) or not _own_entry(mapping, site.key_node):
         line = ctx.chunk.first_line + ctx.chunk.position(site.key_node.start_mark.index)[0] + 1

@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
     from typing import Any
 
 __all__ = [
+    "OUTSIDE_TEXT",
     "MappingNode",
     "Node",
     "ScalarNode",
@@ -32,6 +33,9 @@ __all__ = [
     "plain_scalar_type",
 ]
 
+# The index of a mark placed where a node is written without being part of the chunk's text
+# (nodes parsed from inside a string): position it by line and column; it cannot be edited.
+OUTSIDE_TEXT = -1
 PLAIN = "tag:ekslint,plain"
 STR = "tag:yaml.org,2002:str"
 _SEQ = "tag:yaml.org,2002:seq"

@@ -3,16 +3,21 @@
 Its ``pod.annotations`` key holds a YAML block of annotations applied to every pod that does not
 set the same annotation itself (global < super node < pod). Registry annotations found there
 cover pods across all inputs, and their values are checked by the same rules as a pod's, at
-their own positions inside the ConfigMap.
+their own positions inside the ConfigMap: the nodes parsed from the string are given marks in
+the chunk, so a finding on them needs nothing the checks must pass along.
 """
 
 from __future__ import annotations
 
 import yaml
+from yaml.error import Mark
 
 from ekslint.input.yamlnodes import (
+    OUTSIDE_TEXT,
     MappingNode,
+    Node,
     ScalarNode,
+    SequenceNode,
     compose_documents,
     get,
     mapping_entries,
@@ -44,7 +49,6 @@ def global_defaults_view(obj: KubeObject, platform: Platform, chunk_text: str) -
     value = get(obj.node, "data", key)
     if not isinstance(value, ScalarNode) or not str(value.value).strip():
         return None
-    line_offset, column_offset = _inner_origin(value, chunk_text)
     try:
         roots = [r for r in compose_documents(str(value.value)) if r is not None]
     except yaml.YAMLError as exc:
@@ -57,17 +61,12 @@ def global_defaults_view(obj: KubeObject, platform: Platform, chunk_text: str) -
     for root in roots:
         if not isinstance(root, MappingNode):
             continue
+        _place_in_chunk(root, value, chunk_text)
         for name, (key_node, value_node) in mapping_entries(root).items():
             role = platform.role_of(name)
             if role is None:
                 continue
             text = scalar_text(value_node) or ""
-            lines, columns = line_offset, column_offset
-            if value.style not in ("|", ">"):
-                # A quoted or plain string's escapes and folding make inner positions
-                # unmappable: point every finding at the string itself.
-                lines = value.start_mark.line - value_node.start_mark.line
-                columns = value.start_mark.column - value_node.start_mark.column
             sites.append(
                 AnnotationSite(
                     role,
@@ -78,14 +77,50 @@ def global_defaults_view(obj: KubeObject, platform: Platform, chunk_text: str) -
                     f"ConfigMap {obj.namespace}/{obj.name} {key}",
                     None,
                     parse_registry_list(text, platform.list_syntax),
-                    lines,
-                    columns,
                 )
             )
     if not sites:
         return None
     template = PodTemplate(obj, obj.node, MappingNode("tag:yaml.org,2002:map", []), ("data", key))
     return PodView(template, [], sites, [], "default", None)
+
+
+def _place_in_chunk(node: Node, string: ScalarNode, chunk_text: str) -> None:
+    """Give ``node``, parsed from the content of ``string``, and its children the line and
+    column where they are written in the chunk. A quoted or plain string's escapes and folding
+    make inner positions unmappable: there every node is placed at the string itself. The marks'
+    index is OUTSIDE_TEXT, since the content is not the chunk's text: no edit can target them."""
+    if string.style in ("|", ">"):
+        lines, columns = _inner_origin(string, chunk_text)
+
+        def place(mark: Mark) -> Mark:
+            return Mark(mark.name, OUTSIDE_TEXT, mark.line + lines, mark.column + columns, None, 0)
+
+    else:
+        where = Mark(
+            string.start_mark.name,
+            OUTSIDE_TEXT,
+            string.start_mark.line,
+            string.start_mark.column,
+            None,
+            0,
+        )
+
+        def place(mark: Mark) -> Mark:
+            return where
+
+    stack, seen = [node], set()
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue  # an alias: the node it names is placed once
+        seen.add(id(current))
+        current.start_mark = place(current.start_mark)
+        current.end_mark = place(current.end_mark)
+        if isinstance(current, MappingNode):
+            stack.extend(n for pair in current.value for n in pair)
+        elif isinstance(current, SequenceNode):
+            stack.extend(current.value)
 
 
 def _inner_origin(value: ScalarNode, chunk_text: str) -> tuple[int, int]:

@@ -62,8 +62,6 @@ class AnnotationSite:
     where: str  # human description of the metadata it sits in
     metadata: MappingNode | None  # the metadata mapping holding it (None for global defaults)
     values: RegistryList
-    line_offset: int = 0  # for global defaults parsed out of a ConfigMap string
-    column_offset: int = 0
     # When other pods of the object read the same metadata: the registries they all use.
     shared_registries: list[str] = field(default_factory=list, init=False)
 

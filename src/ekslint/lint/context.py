@@ -3,18 +3,15 @@ build findings and fixes at exact positions."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from ekslint.config.settings import Settings
 from ekslint.input.read import Chunk
-from ekslint.input.yamlnodes import Node
-from ekslint.kube.inventory import Inventory
+from ekslint.input.yamlnodes import OUTSIDE_TEXT, Node
 from ekslint.kube.registries import RegistryCatalog
 from ekslint.lint.findings import Edit, Finding, Fix, Note, ObjectRef, Origin
 from ekslint.lint.rulepack import Platform, Rule
 from ekslint.record import field, record
-
-Deferred = Callable[[Inventory], Iterable[Finding]]
 
 
 @record
@@ -25,7 +22,6 @@ class Context:
     path: str
     chunk: Chunk
     source: str | None
-    deferred: list[Deferred] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list, init=False)  # e.g. why a fix is not offered
     # Set while linting a rendered object that names its source file.
     origin_of: Callable[[Node], Origin | None] | None = None
@@ -39,28 +35,24 @@ class Context:
         obj: ObjectRef | None,
         container: str | None = None,
         fix: Fix | None = None,
-        line_offset: int = 0,
-        column_offset: int = 0,
         severity: str | None = None,
     ) -> Finding:
+        """A finding at ``node``'s position in the input."""
         mark = node.start_mark
         line, column = mark.line, mark.column
         end_line, end_column = node.end_mark.line, node.end_mark.column
-        if self.chunk.odd_breaks and not (line_offset or column_offset):
-            line, column = self.chunk.position(mark.index)
-            end_line, end_column = self.chunk.position(node.end_mark.index)
-        end: tuple[int, int] | None = (self.chunk.first_line + end_line + 1, end_column + 1)
-        if line_offset or column_offset:
-            # The node sits inside a string (eks-config's pod.annotations): its positions are
-            # mapped for the report, but edits cannot be, so no fix is offered.
-            fix = None
-            end = None
+        end: tuple[int, int] | None = None  # not known exactly for a node inside a string
+        if mark.index != OUTSIDE_TEXT:
+            if self.chunk.odd_breaks:  # editors' lines, not libyaml's
+                line, column = self.chunk.position(mark.index)
+                end_line, end_column = self.chunk.position(node.end_mark.index)
+            end = (self.chunk.first_line + end_line + 1, end_column + 1)
         finding = Finding(
             rule=rule.id,
             message=message,
             path=self.path,
-            line=self.chunk.first_line + line + line_offset + 1,
-            column=column + column_offset + 1,
+            line=self.chunk.first_line + line + 1,
+            column=column + 1,
             object=obj,
             container=container,
             source=self.source,

@@ -1,9 +1,9 @@
-"""Findings that wait for every input to be read, as plain data.
+"""Pending findings: findings that wait for every input to be read, as plain data.
 
-A check that depends on other documents (a ServiceAccount's pull secrets, a Secret's registries,
-the cluster-wide ``eks-config`` defaults) leaves one of these; the engine calls it with the full
-inventory at the end. They are plain objects, not closures, so worker processes can hand them
-back to the parent.
+A check whose finding depends on other documents (a ServiceAccount's pull secrets, a Secret's
+registries, the cluster-wide ``eks-config`` defaults) yields one of these instead of the
+finding; the engine settles it with the full inventory once every input is read. They are plain
+objects, not closures, so worker processes can hand them back to the parent.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ class UnlessGlobal:
     role: str
     registry: str
 
-    def __call__(self, inventory: Inventory) -> list[Finding]:
+    def settle(self, inventory: Inventory) -> list[Finding]:
         return [] if inventory.globally_covered(self.role, self.registry) else [self.finding]
 
 
@@ -48,7 +48,7 @@ class UnlessInjectedPodsCover:
     def __post_init__(self) -> None:
         self.message = self.then.finding.message
 
-    def __call__(self, inventory: Inventory) -> list[Finding]:
+    def settle(self, inventory: Inventory) -> list[Finding]:
         selector = self.selector
         matched = (
             [
@@ -65,7 +65,7 @@ class UnlessInjectedPodsCover:
         complete = not inventory.pods_dropped
         if matched and complete and all(pod.covers(self.role, self.registry) for pod in matched):
             return []
-        found = self.then(inventory)
+        found = self.then.settle(inventory)
         if not found:
             return []
         finding = found[0]
@@ -94,7 +94,7 @@ class UnlessSidecarUses:
     labels: dict[str, str]
     unused: list[str]
 
-    def __call__(self, inventory: Inventory) -> list[Finding]:
+    def settle(self, inventory: Inventory) -> list[Finding]:
         if not inventory.sidecars:
             return [self.finding]
         injected = inventory.injected_registries(self.namespace, self.labels)
@@ -110,7 +110,7 @@ class UnlessDeclaredGlobally:
     registry: str
     overridden: frozenset[str]
 
-    def __call__(self, inventory: Inventory) -> list[Finding]:
+    def settle(self, inventory: Inventory) -> list[Finding]:
         roles = [role for role in ("http", "insecure") if role not in self.overridden]
         covered = any(inventory.globally_covered(role, self.registry) for role in roles)
         if covered or inventory.globally_listed_host(self.registry):
@@ -135,7 +135,7 @@ class UnlessAccountHasSecrets:
     pod: str  # "the pod", or what holds its template ("the Knative Service's ...")
     secret_configured: bool
 
-    def __call__(self, inventory: Inventory) -> list[Finding]:
+    def settle(self, inventory: Inventory) -> list[Finding]:
         secrets = inventory.account_pull_secrets(self.namespace, self.account)
         if secrets:
             return []
@@ -178,7 +178,7 @@ class SecretMismatch:
         # One per pod with pull secrets, kept until the end: share the equal tuples.
         self.registries = _shared.setdefault(self.registries, self.registries)
 
-    def __call__(self, inventory: Inventory) -> list[Finding]:
+    def settle(self, inventory: Inventory) -> list[Finding]:
         secret = inventory.secret(self.namespace, self.name)
         if secret is None:
             return []  # not in the inputs: nothing to compare with
@@ -197,3 +197,14 @@ class SecretMismatch:
             )
         self.finding.message = message
         return [self.finding]
+
+
+if TYPE_CHECKING:
+    Pending = (
+        UnlessGlobal
+        | UnlessInjectedPodsCover
+        | UnlessSidecarUses
+        | UnlessDeclaredGlobally
+        | UnlessAccountHasSecrets
+        | SecretMismatch
+    )

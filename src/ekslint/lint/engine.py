@@ -2,7 +2,7 @@
 
 Documents are processed one at a time and dropped; what later documents may change (a
 ServiceAccount's pull secrets, cluster-wide annotation defaults) is settled at the end through
-the deferred findings the checks leave.
+the pending findings the checks yield.
 """
 
 from __future__ import annotations
@@ -47,13 +47,17 @@ from ekslint.kube.pods import build_pod, share_metadata
 from ekslint.kube.registries import RegistryCatalog
 from ekslint.lint.checks import CHECKS, load_all
 from ekslint.lint.checks.metadata import ObjectView
-from ekslint.lint.context import Context, Deferred
+from ekslint.lint.context import Context
 from ekslint.lint.findings import Finding, InputError, NodeProblem, Note
 from ekslint.lint.rulepack import Platform, Rule, load_platform
 from ekslint.lint.selection import RuleSelection
 from ekslint.lint.suppress import OBJECT_ANNOTATION, Suppressions
 from ekslint.record import field, record
 from ekslint.report.escape import escape_controls
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
+    from ekslint.lint.deferred import Pending
 
 # Linear: one attempt per line that starts with the marker, each scanning its line once (the
 # lazy `(.+?)[ \t]*$` it replaces was quadratic in a long run of blanks). Trailing blanks are
@@ -107,7 +111,7 @@ class Linter:
             if self.selection.enabled(rule.id):
                 (self.object_rules if rule.scope == "object" else self.pod_rules).append(rule)
         self.inventory = Inventory()
-        self.deferred: list[tuple[FileResult, Deferred]] = []
+        self.deferred: list[tuple[FileResult, Pending]] = []  # settled after all inputs
         self.origins: OriginLocator | None = None  # made when rendered input names sources
 
     # -- reading ---------------------------------------------------------------------------
@@ -188,7 +192,7 @@ class Linter:
         self.deferred = [(r, d) for r, d in self.deferred if r is not result]
 
     def lint_chunk(self, chunk: read.Chunk, result: FileResult) -> list[Finding]:
-        """Findings of one document chunk (deferred ones are queued on the linter)."""
+        """Findings of one document chunk (pending ones are queued on the linter)."""
         text, first_line = chunk.text, chunk.first_line
         source_match = _SOURCE.search(text)
         ctx = Context(
@@ -200,6 +204,7 @@ class Linter:
             source_match.group(1).rstrip(" \t") if source_match else None,
         )
         findings: list[Finding] = []
+        pending: list[Pending] = []
         try:
             for root in compose_documents(text):
                 if root is None or is_null(root):
@@ -219,10 +224,20 @@ class Linter:
                 if "*" in text and _ALIAS.search(text):
                     _check_alias_expansion(root)
                 if result.chart is not None:
-                    findings.extend(self._lint_values(root, ctx, result.chart))
-                    continue
-                for obj in iter_objects(root):
-                    findings.extend(self._lint_object(obj, ctx, result))
+                    reports: Iterable[Finding | Pending] = self._lint_values(
+                        root, ctx, result.chart
+                    )
+                else:
+                    reports = (
+                        reported
+                        for obj in iter_objects(root)
+                        for reported in self._lint_object(obj, ctx, result)
+                    )
+                for reported in reports:
+                    if isinstance(reported, Finding):
+                        findings.append(reported)
+                    else:
+                        pending.append(reported)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line, column = _line_column(text, mark.index) if mark else (0, 0)
@@ -259,13 +274,16 @@ class Linter:
                 InputError(result.path, first_line + 1, 1, "document is nested too deeply")
             )
             return findings
-        self.deferred.extend((result, d) for d in ctx.deferred)
+        # Only a chunk read to its end: an unreadable one reports its error, not guesses.
+        self.deferred.extend((result, p) for p in pending)
         for note in ctx.notes:  # several checks may refuse the same edit
             if note not in result.notes:
                 result.notes.append(note)
         return findings
 
-    def _lint_object(self, obj: KubeObject, ctx: Context, result: FileResult) -> Iterator[Finding]:
+    def _lint_object(
+        self, obj: KubeObject, ctx: Context, result: FileResult
+    ) -> Iterator[Finding | Pending]:
         self._take_inventory(obj)
         if is_foreign(obj) or carrier_elsewhere(obj, self.platform.name):
             line = ctx.chunk.first_line + obj.node.start_mark.line + 1
@@ -327,14 +345,14 @@ class Linter:
                 if found:
                     yield from found
 
-    def _lint_values(self, root: MappingNode, ctx: Context, chart: str) -> list[Finding]:
+    def _lint_values(self, root: MappingNode, ctx: Context, chart: str) -> list[Finding | Pending]:
         """A chart's values file: the value rules on each podAnnotations mapping, and registry
         annotations under commonAnnotations that the templates never bring to a pod."""
         from ekslint.kube import chartvalues
 
         obj = KubeObject("HelmValues", "", root, None, os.path.basename(ctx.path), None)
         views = chartvalues.values_views(obj, self.platform, list(self.settings.registries))
-        findings: list[Finding] = []
+        findings: list[Finding | Pending] = []
         for view in views:
             for rule in self.pod_rules:
                 if rule.check in chartvalues.VALUE_CHECKS:
@@ -344,7 +362,8 @@ class Linter:
             if rule.check in chartvalues.VALUE_CHECKS:
                 findings.extend(CHECKS[rule.check](rule, object_view, ctx) or ())
         for finding in findings:
-            chartvalues.keep_the_mapping(finding, views, ctx.chunk)
+            if isinstance(finding, Finding):  # the value checks settle nothing later
+                chartvalues.keep_the_mapping(finding, views, ctx.chunk)
         misplaced = next((r for r in self.pod_rules if r.check == "misplaced"), None)
         common = chartvalues.common_annotation_sites(obj, self.platform)
         if misplaced and common and chartvalues.templates_put_common_into_pods(chart) is False:
@@ -412,15 +431,15 @@ class Linter:
     # -- after all inputs -------------------------------------------------------------------
 
     def resolve_deferred(self) -> None:
-        for result, resolve in self.deferred:
-            result.findings.extend(resolve(self.inventory))
+        for result, pending in self.deferred:
+            result.findings.extend(pending.settle(self.inventory))
         self.deferred.clear()
 
     def resolve_for(self, result: FileResult) -> list[Finding]:
-        """Settle the deferred findings of one (re-linted) result now; keep the others queued."""
-        mine = [d for r, d in self.deferred if r is result]
-        self.deferred = [(r, d) for r, d in self.deferred if r is not result]
-        return [f for resolve in mine for f in resolve(self.inventory)]
+        """Settle the pending findings of one (re-linted) result now; keep the others queued."""
+        mine = [p for r, p in self.deferred if r is result]
+        self.deferred = [(r, p) for r, p in self.deferred if r is not result]
+        return [f for pending in mine for f in pending.settle(self.inventory)]
 
     def keep(self, findings: list[Finding], result: FileResult) -> list[Finding]:
         """Drop suppressed and deselected findings and duplicates; sort."""

@@ -2,7 +2,7 @@
 
 Worker processes each build their own Linter and lint whole files (many small inputs) or
 interleaved runs of documents of one large file. What they hand back is plain data: findings,
-errors, notes, suppressions, the deferred findings and the inventory they saw. The parent
+errors, notes, suppressions, the pending findings and the inventory they saw. The parent
 merges it, so cross-document checks (ServiceAccounts, Secrets, eks-config) see every input, and
 the result is the same as a single-process run.
 """

@@ -1,8 +1,10 @@
 """Check functions, referenced by name from the rule files in ``rules/``.
 
 A check receives its rule (for params and metadata), its subject (a pod or an object) and the
-context, and yields findings. One function serves every rule, in every platform pack, whose
-logic is the same; the rule file says which function and with which params.
+context, and yields what it reports: a ``Finding``, or a pending finding (``ekslint.lint.deferred``)
+when whether it stands depends on documents not read yet. One function serves every rule, in
+every platform pack, whose logic is the same; the rule file says which function and with which
+params.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
     from typing import Any
 
-    CheckFunction = Callable[[Rule, Any, Context], Iterable[Finding]]
+    from ekslint.lint.deferred import Pending
+
+    CheckFunction = Callable[[Rule, Any, Context], Iterable[Finding | Pending]]
 CHECKS: dict[str, CheckFunction] = {}
 
 

@@ -48,7 +48,9 @@ def _listed_in_pod(pod: PodView, registry: str, role: str) -> bool:
 
 
 @check("missing_annotation")
-def missing_annotation(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
+def missing_annotation(
+    rule: Rule, pod: PodView, ctx: Context
+) -> Iterator[Finding | UnlessGlobal | UnlessInjectedPodsCover]:
     role, protocol = rule.params["role"], rule.params["protocol"]
     key = ctx.platform.annotations[role]
     for container in pod.containers:
@@ -79,21 +81,18 @@ def missing_annotation(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Findi
                 "lasting-fix-annotation": f'{key}: "{registry}"',
             }
         if template.injected:
-            ctx.deferred.append(
-                UnlessInjectedPodsCover(
-                    UnlessGlobal(finding, role, registry),
-                    role,
-                    registry,
-                    pod.obj.namespace,
-                    selector_of(template.selector),
-                    get_text(pod.obj.node, "spec", "namespace"),
-                )
+            yield UnlessInjectedPodsCover(
+                UnlessGlobal(finding, role, registry),
+                role,
+                registry,
+                pod.obj.namespace,
+                selector_of(template.selector),
+                get_text(pod.obj.node, "spec", "namespace"),
             )
         elif any(s.role == role and s.placement == "pod" for s in pod.sites):
             yield finding  # the pod's own annotation overrides the cluster-wide default
         else:
-            ctx.deferred.append(UnlessGlobal(finding, role, registry))
-    yield from ()
+            yield UnlessGlobal(finding, role, registry)
 
 
 def injection_hint(ctx: Context) -> str:
@@ -115,7 +114,7 @@ def lasting_fix(key: str, registry: str, template: str) -> str:
 
 
 @check("undeclared_registry")
-def undeclared_registry(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
+def undeclared_registry(rule: Rule, pod: PodView, ctx: Context) -> Iterator[UnlessDeclaredGlobally]:
     seen: set[str] = set()
     for container in pod.containers:
         if container.image is None:
@@ -140,8 +139,7 @@ def undeclared_registry(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Find
         )
 
         overridden = frozenset(s.role for s in pod.sites if s.placement == "pod")
-        ctx.deferred.append(UnlessDeclaredGlobally(finding, registry, overridden))
-    yield from ()
+        yield UnlessDeclaredGlobally(finding, registry, overridden)
 
 
 def _pod_sites(pod: PodView) -> list[AnnotationSite]:
@@ -202,7 +200,7 @@ def _ports_by_host(registries: Iterable[str]) -> dict[str, set[str]]:
 
 
 @check("unused_entry")
-def unused_entry(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
+def unused_entry(rule: Rule, pod: PodView, ctx: Context) -> Iterator[UnlessSidecarUses]:
     for site in _pod_sites(pod):
         if site.values.is_all:
             continue
@@ -230,5 +228,4 @@ def unused_entry(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
         )
         # A sidecar a SidecarSet injects may be the one that uses it.
         labels = pod_labels(pod.template)
-        ctx.deferred.append(UnlessSidecarUses(finding, pod.obj.namespace, labels, unused))
-    yield from ()
+        yield UnlessSidecarUses(finding, pod.obj.namespace, labels, unused)

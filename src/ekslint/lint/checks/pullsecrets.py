@@ -18,12 +18,14 @@ from ekslint.kube.pods import PodView
 from ekslint.lint.checks import check
 from ekslint.lint.context import Context
 from ekslint.lint.deferred import SecretMismatch, UnlessAccountHasSecrets
-from ekslint.lint.findings import Edit, Finding
+from ekslint.lint.findings import Edit
 from ekslint.lint.rulepack import Rule
 
 
 @check("missing_pull_secret")
-def missing_pull_secret(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
+def missing_pull_secret(
+    rule: Rule, pod: PodView, ctx: Context
+) -> Iterator[UnlessAccountHasSecrets]:
     if pod.pull_secrets or pod.template.injected:
         # An injected sidecar is pulled with the pull secrets of the pods it joins.
         return
@@ -41,25 +43,22 @@ def missing_pull_secret(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Find
         secret = settings.pull_secret_for(image.registry)
         fix = None
         if secret is not None:
-            edit = _add_pull_secret(ctx, pod, secret)
-            if edit is not None:
-                fix = ctx.fix(rule, f"add imagePullSecrets: {secret}", edit)
+            fix = ctx.fix(
+                rule, f"add imagePullSecrets: {secret}", _add_pull_secret(ctx, pod, secret)
+            )
         # The message depends on whether the ServiceAccount is among the inputs: written later.
         finding = ctx.finding(
             rule, container.image_node, "", obj=pod.obj.ref, container=container.name, fix=fix
         )
-        ctx.deferred.append(
-            UnlessAccountHasSecrets(
-                finding,
-                pod.obj.namespace,
-                pod.service_account,
-                str(container.image_node.value),
-                image.registry,
-                _the_pod(pod),
-                secret_configured=secret is not None,
-            )
+        yield UnlessAccountHasSecrets(
+            finding,
+            pod.obj.namespace,
+            pod.service_account,
+            str(container.image_node.value),
+            image.registry,
+            _the_pod(pod),
+            secret_configured=secret is not None,
         )
-    yield from ()
 
 
 def _the_pod(pod: PodView) -> str:
@@ -128,12 +127,11 @@ def _add_pull_secret(ctx: Context, pod: PodView, secret: str) -> Edit | None:
 
 
 @check("pull_secret_mismatch")
-def pull_secret_mismatch(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
+def pull_secret_mismatch(rule: Rule, pod: PodView, ctx: Context) -> Iterator[SecretMismatch]:
     registries = sorted({c.image.registry for c in pod.containers if c.image is not None})
     if not registries:
         return
     for name, node, namespace in pod.pull_secrets:
         placeholder = ctx.finding(rule, node, "", obj=pod.obj.ref)
         where = namespace if namespace is not None else pod.obj.namespace
-        ctx.deferred.append(SecretMismatch(placeholder, name, where, tuple(registries)))
-    yield from ()
+        yield SecretMismatch(placeholder, name, where, tuple(registries))

@@ -38,8 +38,6 @@ def bad_separator(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
             "only ',' separates entries",
             obj=pod.obj.ref,
             fix=ctx.fix(rule, "separate with ','", set_value(ctx, site, site.values.normalised())),
-            line_offset=site.line_offset,
-            column_offset=site.column_offset,
         )
 
 
@@ -68,8 +66,6 @@ def malformed_entry(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]
             f"{site.key}: " + "; ".join(problems),
             obj=pod.obj.ref,
             fix=fix,
-            line_offset=site.line_offset,
-            column_offset=site.column_offset,
         )
 
 
@@ -100,8 +96,6 @@ def wildcard_all(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
             + (f"; this pod needs only {', '.join(needed)}" if needed else ""),
             obj=pod.obj.ref,
             fix=fix,
-            line_offset=site.line_offset,
-            column_offset=site.column_offset,
         )
 
 
@@ -123,8 +117,6 @@ def trusted_listed(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
             "not be listed",
             obj=pod.obj.ref,
             fix=ctx.fix(rule, f"remove {', '.join(listed)}", remove_registries(ctx, site, listed)),
-            line_offset=site.line_offset,
-            column_offset=site.column_offset,
         )
 
 
@@ -182,6 +174,4 @@ def conflicting(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
                 f"{', '.join(both)} listed in both {ctx.platform.annotations['http']} and "
                 f"{site.key}; a registry serves either HTTP or HTTPS",
                 obj=pod.obj.ref,
-                line_offset=site.line_offset,
-                column_offset=site.column_offset,
             )
