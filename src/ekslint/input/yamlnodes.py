@@ -26,10 +26,12 @@ __all__ = [
     "Node",
     "ScalarNode",
     "SequenceNode",
+    "check_alias_expansion",
     "compose_documents",
     "get",
     "lookup",
     "mapping_entries",
+    "parse_error",
     "plain_scalar_type",
 ]
 
@@ -216,3 +218,81 @@ def is_null(node: Node | None) -> bool:
     return node is None or (
         isinstance(node, ScalarNode) and node.tag == PLAIN and node.value in _NULL
     )
+
+
+_ALIAS = re.compile(r"(?:^|[\s\[{,:-])\*[^\s,\]}]")
+MAX_ALIAS_EXPANSION = 1_000_000
+
+
+def check_alias_expansion(root: Node, text: str) -> None:
+    """Reject a document whose aliases would expand into a huge tree ("billion laughs") or
+    refer to a node that contains them; ``text`` is the document's, for a cheap first test."""
+    if "*" not in text or not _ALIAS.search(text):
+        return
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()  # entered, not finished: meeting one again is a cycle
+    stack: list[tuple[object, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if id(node) in sizes:
+            continue
+        if not done and id(node) in open_nodes:
+            mark = node.start_mark  # type: ignore[attr-defined]
+            raise NodeProblem(
+                "an alias refers to a node that contains it (a recursive structure "
+                "Kubernetes cannot read)",
+                mark.line,
+                mark.column,
+            )
+        children: list[object] = []
+        if isinstance(node, MappingNode):
+            children = [n for pair in node.value for n in pair]
+        elif isinstance(node, SequenceNode):
+            children = list(node.value)
+        if done:
+            open_nodes.discard(id(node))
+            total = 1 + sum(sizes.get(id(c), 1) for c in children)
+            sizes[id(node)] = total
+            if total > MAX_ALIAS_EXPANSION:
+                mark = node.start_mark  # type: ignore[attr-defined]
+                raise NodeProblem(
+                    f"aliases here expand to more than {MAX_ALIAS_EXPANSION:,} nodes "
+                    "(an alias bomb?); refusing to read the document",
+                    mark.line,
+                    mark.column,
+                )
+            continue
+        open_nodes.add(id(node))
+        stack.append((node, True))
+        stack.extend((c, False) for c in children if id(c) not in sizes)
+
+
+def parse_error(
+    exc: yaml.YAMLError | NodeProblem | RecursionError, text: str
+) -> tuple[int, int, str]:
+    """0-based (line, column) in ``text`` and the message for a document that cannot be read."""
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        line, column = _line_column(text, mark.index) if mark else (0, 0)
+        problem = exc.problem or exc.context or "invalid YAML"
+        if exc.context and exc.problem:
+            problem = f"{exc.problem} ({exc.context})"
+        return line, column, f"invalid YAML: {problem}"
+    if isinstance(exc, yaml.YAMLError):  # reader errors (control characters, ...)
+        line, column = _line_column(text, getattr(exc, "position", 0) or 0)
+        problem = str(exc).split("\n", 1)[0]
+        character = getattr(exc, "character", None)
+        if isinstance(character, str):
+            problem = f"unacceptable character {character!r}: special characters are not allowed"
+        return line, column, f"invalid YAML: {problem}"
+    if isinstance(exc, NodeProblem):
+        return exc.line, exc.column, exc.message
+    return 0, 0, "document is nested too deeply"
+
+
+def _line_column(text: str, index: int) -> tuple[int, int]:
+    """0-based line and column of a character offset, counting lines at ``\n`` only, as every
+    other reported position does (libyaml's own line count also breaks at a lone CR, NEL, LS
+    and PS, and can point past the last line at the end of the stream)."""
+    index = min(max(index, 0), len(text))
+    return text.count("\n", 0, index), index - (text.rfind("\n", 0, index) + 1)

@@ -6,6 +6,7 @@ or the ``eks-config`` ConfigMap may come before or after the pods it affects.
 
 from __future__ import annotations
 
+from ekslint.input.yamlnodes import ScalarNode, SequenceNode, get, scalar_text
 from ekslint.record import field, record
 
 TYPE_CHECKING = False
@@ -125,6 +126,12 @@ class Inventory:
         elif replace or key not in self.secrets:
             self.secrets[key] = SecretInfo(secret_type, None if listed is None else list(listed))
 
+    def take(self, obj: KubeObject) -> None:
+        """Remember what a ServiceAccount or a Secret declares, for the pending findings."""
+        entry = inventory_entry(obj)
+        if entry is not None:
+            self.add(entry)
+
     def account_pull_secrets(self, namespace: str | None, name: str) -> list[str] | None:
         return _lookup(self.service_accounts, namespace, name)
 
@@ -159,8 +166,6 @@ def _lookup(table: dict[tuple[str | None, str], T], namespace: str | None, name:
 def inventory_entry(obj: KubeObject) -> Entry | None:
     """What a ServiceAccount (its pull secrets) or a v1 Secret (its registries) tells the
     checks of other objects; None for any other object."""
-    from ekslint.input.yamlnodes import ScalarNode, SequenceNode, get, scalar_text
-
     if obj.kind == "ServiceAccount":
         secrets = get(obj.node, "imagePullSecrets")
         names: list[str] = []

@@ -9,20 +9,19 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 from collections.abc import Iterable, Iterator
 
 import yaml
 
 from ekslint.config.settings import Settings
-from ekslint.input import read
+from ekslint.input import helm, read
 from ekslint.input.yamlnodes import (
     MappingNode,
-    ScalarNode,
     SequenceNode,
+    check_alias_expansion,
     compose_documents,
-    get,
     is_null,
+    parse_error,
 )
 from ekslint.kube.carriers import (
     carrier_elsewhere,
@@ -33,7 +32,7 @@ from ekslint.kube.carriers import (
 )
 from ekslint.kube.chartvalues import chart_of
 from ekslint.kube.globals import global_defaults_view, is_global_defaults
-from ekslint.kube.inventory import Inventory, inventory_entry
+from ekslint.kube.inventory import Inventory
 from ekslint.kube.objects import (
     KubeObject,
     PodTemplate,
@@ -51,7 +50,7 @@ from ekslint.lint.context import Context
 from ekslint.lint.findings import Finding, InputError, NodeProblem, Note
 from ekslint.lint.rulepack import Platform, Rule, load_platform
 from ekslint.lint.selection import RuleSelection
-from ekslint.lint.suppress import OBJECT_ANNOTATION, Suppressions
+from ekslint.lint.suppress import Suppressions
 from ekslint.record import field, record
 from ekslint.report.escape import escape_controls
 
@@ -59,20 +58,6 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
     from ekslint.lint.deferred import Pending
 
-# Linear: one attempt per line that starts with the marker, each scanning its line once (the
-# lazy `(.+?)[ \t]*$` it replaces was quadratic in a long run of blanks). Trailing blanks are
-# stripped after the match.
-_SOURCE = re.compile(r"^# Source: [ \t]*([^ \t\r\n][^\r\n]*)", re.MULTILINE)
-# A template action on a line of its own ({{- if ...}}, {{ include ... }}) marks a raw Helm
-# template; `{{ }}` inside a quoted value of a file that parses is an unresolved placeholder
-# (EKS016) instead.
-_HELM_ACTION_LINE = re.compile(r"^[ \t]*(?:-[ \t]+)?\{\{", re.MULTILINE)
-_HELM_NOTE = (
-    "raw Helm template (has {{ }} actions): skipped; lint the rendered output instead "
-    "(helm template . | ekslint -)"
-)
-_ALIAS = re.compile(r"(?:^|[\s\[{,:-])\*[^\s,\]}]")
-MAX_ALIAS_EXPANSION = 1_000_000
 SHARD_RUN = 64  # consecutive chunks a worker takes at a time from a shared file
 
 
@@ -167,8 +152,8 @@ class Linter:
                 suppressions.scan(chunk.text, chunk.first_line)
             if result.skipped:
                 continue  # only keeping the text, to pass a skipped stream through
-            templated = "{{" in chunk.text
-            if templated and _HELM_ACTION_LINE.search(chunk.text):
+            templated = helm.may_be_template(chunk.text)
+            if templated and helm.is_raw_template(chunk.text):
                 self._skip_template(result, keep_text)
                 if not keep_text:
                     return
@@ -184,7 +169,7 @@ class Linter:
             result.findings.extend(findings)
 
     def _skip_template(self, result: FileResult, keep_text: bool) -> None:
-        result.notes.append(Note(result.path, _HELM_NOTE))
+        result.notes.append(Note(result.path, helm.RAW_TEMPLATE_NOTE))
         result.findings.clear()
         result.skipped = True
         if not keep_text:
@@ -194,15 +179,8 @@ class Linter:
     def lint_chunk(self, chunk: read.Chunk, result: FileResult) -> list[Finding]:
         """Findings of one document chunk (pending ones are queued on the linter)."""
         text, first_line = chunk.text, chunk.first_line
-        source_match = _SOURCE.search(text)
-        ctx = Context(
-            self.settings,
-            self.platform,
-            self.catalog,
-            result.path,
-            chunk,
-            source_match.group(1).rstrip(" \t") if source_match else None,
-        )
+        source = helm.template_source(text)
+        ctx = Context(self.settings, self.platform, self.catalog, result.path, chunk, source)
         findings: list[Finding] = []
         pending: list[Pending] = []
         try:
@@ -221,8 +199,7 @@ class Linter:
                         )
                     )
                     continue
-                if "*" in text and _ALIAS.search(text):
-                    _check_alias_expansion(root)
+                check_alias_expansion(root, text)
                 if result.chart is not None:
                     reports: Iterable[Finding | Pending] = self._lint_values(
                         root, ctx, result.chart
@@ -238,40 +215,10 @@ class Linter:
                         findings.append(reported)
                     else:
                         pending.append(reported)
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line, column = _line_column(text, mark.index) if mark else (0, 0)
-            problem = exc.problem or exc.context or "invalid YAML"
-            if exc.context and exc.problem:
-                problem = f"{exc.problem} ({exc.context})"
+        except (yaml.YAMLError, NodeProblem, RecursionError) as exc:
+            line, column, message = parse_error(exc, text)
             result.errors.append(
-                InputError(
-                    result.path, first_line + line + 1, column + 1, f"invalid YAML: {problem}"
-                )
-            )
-            return findings
-        except yaml.YAMLError as exc:  # reader errors (control characters, ...)
-            line, column = _line_column(text, getattr(exc, "position", 0) or 0)
-            problem = str(exc).split("\n", 1)[0]
-            character = getattr(exc, "character", None)
-            if isinstance(character, str):
-                problem = (
-                    f"unacceptable character {character!r}: special characters are not allowed"
-                )
-            result.errors.append(
-                InputError(
-                    result.path, first_line + line + 1, column + 1, f"invalid YAML: {problem}"
-                )
-            )
-            return findings
-        except NodeProblem as exc:
-            result.errors.append(
-                InputError(result.path, first_line + exc.line + 1, exc.column + 1, exc.message)
-            )
-            return findings
-        except RecursionError:
-            result.errors.append(
-                InputError(result.path, first_line + 1, 1, "document is nested too deeply")
+                InputError(result.path, first_line + line + 1, column + 1, message)
             )
             return findings
         # Only a chunk read to its end: an unreadable one reports its error, not guesses.
@@ -284,7 +231,7 @@ class Linter:
     def _lint_object(
         self, obj: KubeObject, ctx: Context, result: FileResult
     ) -> Iterator[Finding | Pending]:
-        self._take_inventory(obj)
+        self.inventory.take(obj)
         if is_foreign(obj) or carrier_elsewhere(obj, self.platform.name):
             line = ctx.chunk.first_line + obj.node.start_mark.line + 1
             result.notes.append(
@@ -305,7 +252,8 @@ class Linter:
         carrier = carrier_of(obj)
         if (carrier is None and not holds_no_pods(obj)) or (carrier and not carrier.core):
             self._note_unread_images(obj, templates, ctx, result)
-        self._object_suppressions(obj, templates, ctx, result)
+        if result.suppressions is not None:
+            result.suppressions.scan_object(obj, templates, ctx.chunk.first_line)
         if is_global_defaults(obj, self.platform):
             defaults = global_defaults_view(obj, self.platform, ctx.chunk.text)
             if defaults is not None:
@@ -407,27 +355,6 @@ class Linter:
             )
         )
 
-    def _object_suppressions(
-        self, obj: KubeObject, templates: list[PodTemplate], ctx: Context, result: FileResult
-    ) -> None:
-        """``ekslint.io/ignore`` on the object or on any of its pod templates."""
-        if result.suppressions is None:
-            return
-        candidates = [obj.metadata] + [t.metadata for t in templates]
-        for metadata in candidates:
-            value = get(metadata, "annotations", OBJECT_ANNOTATION)
-            if isinstance(value, ScalarNode):
-                ids = [w.strip() for w in str(value.value).split(",") if w.strip()]
-                mark = value.start_mark
-                result.suppressions.add_object(
-                    obj.ref, ids, ctx.chunk.first_line + mark.line + 1, mark.column + 1
-                )
-
-    def _take_inventory(self, obj: KubeObject) -> None:
-        entry = inventory_entry(obj)
-        if entry is not None:
-            self.inventory.add(entry)
-
     # -- after all inputs -------------------------------------------------------------------
 
     def resolve_deferred(self) -> None:
@@ -470,51 +397,3 @@ class Linter:
 
     def severity_of(self, finding: Finding) -> str:
         return self.selection.severity_of(finding.rule, finding.severity)
-
-
-def _check_alias_expansion(root: object) -> None:
-    """Reject a document whose aliases would expand into a huge tree ("billion laughs")."""
-    sizes: dict[int, int] = {}
-    open_nodes: set[int] = set()  # entered, not finished: meeting one again is a cycle
-    stack: list[tuple[object, bool]] = [(root, False)]
-    while stack:
-        node, done = stack.pop()
-        if id(node) in sizes:
-            continue
-        if not done and id(node) in open_nodes:
-            mark = node.start_mark  # type: ignore[attr-defined]
-            raise NodeProblem(
-                "an alias refers to a node that contains it (a recursive structure "
-                "Kubernetes cannot read)",
-                mark.line,
-                mark.column,
-            )
-        children: list[object] = []
-        if isinstance(node, MappingNode):
-            children = [n for pair in node.value for n in pair]
-        elif isinstance(node, SequenceNode):
-            children = list(node.value)
-        if done:
-            open_nodes.discard(id(node))
-            total = 1 + sum(sizes.get(id(c), 1) for c in children)
-            sizes[id(node)] = total
-            if total > MAX_ALIAS_EXPANSION:
-                mark = node.start_mark  # type: ignore[attr-defined]
-                raise NodeProblem(
-                    f"aliases here expand to more than {MAX_ALIAS_EXPANSION:,} nodes "
-                    "(an alias bomb?); refusing to read the document",
-                    mark.line,
-                    mark.column,
-                )
-            continue
-        open_nodes.add(id(node))
-        stack.append((node, True))
-        stack.extend((c, False) for c in children if id(c) not in sizes)
-
-
-def _line_column(text: str, index: int) -> tuple[int, int]:
-    """0-based line and column of a character offset, counting lines at ``\n`` only, as every
-    other reported position does (libyaml's own line count also breaks at a lone CR, NEL, LS
-    and PS, and can point past the last line at the end of the stream)."""
-    index = min(max(index, 0), len(text))
-    return text.count("\n", 0, index), index - (text.rfind("\n", 0, index) + 1)

@@ -106,24 +106,23 @@ def file_context(data: bytes, platform: Platform) -> tuple[list[Entry], list[tup
 
     import yaml
 
+    from ekslint.input.helm import is_raw_template
     from ekslint.input.read import iter_chunks
-    from ekslint.input.yamlnodes import compose_documents
+    from ekslint.input.yamlnodes import check_alias_expansion, compose_documents
     from ekslint.kube.globals import global_defaults_view, is_global_defaults
     from ekslint.kube.objects import iter_objects
-    from ekslint.lint.engine import _HELM_ACTION_LINE, _check_alias_expansion
     from ekslint.lint.findings import InputError, NodeProblem
 
     entries: list[Entry] = []
     defaults: list[tuple[str, str]] = []
     for chunk in iter_chunks(io.BytesIO(data), ""):
-        if isinstance(chunk, InputError) or _HELM_ACTION_LINE.search(chunk.text):
+        if isinstance(chunk, InputError) or is_raw_template(chunk.text):
             continue
         try:
             for root in compose_documents(chunk.text):
                 if root is None:
                     continue
-                if "*" in chunk.text:
-                    _check_alias_expansion(root)
+                check_alias_expansion(root, chunk.text)
                 for obj in iter_objects(root):
                     entry = inventory_entry(obj)
                     if entry is not None:

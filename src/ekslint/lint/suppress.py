@@ -16,6 +16,7 @@ import re
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
+    from ekslint.kube.objects import KubeObject, PodTemplate
     from ekslint.lint.findings import Finding, ObjectRef
     from ekslint.lint.rulepack import Platform
     from ekslint.lint.selection import RuleSelection
@@ -81,6 +82,18 @@ class Suppressions:
 
     def add_object(self, obj: ObjectRef, ids: list[str], line: int, column: int) -> None:
         self.items.append(Suppression("object", ids, line, column, obj=obj, empty=not ids))
+
+    def scan_object(self, obj: KubeObject, templates: list[PodTemplate], first_line: int) -> None:
+        """``ekslint.io/ignore`` on the object or on any of its pod templates (``first_line``:
+        where the object's chunk starts in the file)."""
+        from ekslint.input.yamlnodes import ScalarNode, get
+
+        for metadata in [obj.metadata] + [t.metadata for t in templates]:
+            value = get(metadata, "annotations", OBJECT_ANNOTATION)
+            if isinstance(value, ScalarNode):
+                ids = [w.strip() for w in str(value.value).split(",") if w.strip()]
+                mark = value.start_mark
+                self.add_object(obj.ref, ids, first_line + mark.line + 1, mark.column + 1)
 
     def suppresses(self, finding: Finding) -> bool:
         rule = self.platform.rules.get(finding.rule)
