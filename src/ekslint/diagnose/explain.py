@@ -8,7 +8,6 @@ import functools
 import ipaddress
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 from ekslint.diagnose.messages import Message, read_messages
 from ekslint.diagnose.patterns import Pattern, load_patterns
@@ -20,6 +19,7 @@ from ekslint.kube.images import (
     registry_of,
     split_host_port,
 )
+from ekslint.record import field, record
 
 # The linter options that declare a registry of each annotation kind.
 _LINT_OPTION = {"http": "--http-registry", "insecure": "--insecure-registry"}
@@ -47,7 +47,7 @@ _FALLBACK_LIMIT = 1_000_000
 _TAIL_LIMIT = 240
 
 
-@dataclass(slots=True)
+@record
 class Diagnosis:
     pattern: Pattern
     facts: dict[str, str]

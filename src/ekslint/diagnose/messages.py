@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
+
+from ekslint.record import record
 
 _DESCRIBE_OBJECT_RE = re.compile(r"^(Name|Namespace):\s+(\S+)\s*$", re.MULTILINE)
 _YAML_QUOTED_START_RE = re.compile(r"^\s*(?:-\s+)?(?:message|note):\s+(['\"])(?P<rest>.*)$")
 
 
-@dataclass(slots=True)
+@record
 class Message:
     """One error message and where it came from."""
 

@@ -12,16 +12,16 @@ import functools
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from ekslint.kube.images import split_host_port
+from ekslint.record import record
 
 Facts = Mapping[str, str]
 Condition = Callable[[Facts], bool]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Pattern:
     """One known failure: what the message says, why it happens, what to change."""
 
