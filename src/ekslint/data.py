@@ -39,7 +39,8 @@ def rules_dir() -> str:
 
 
 _CACHE_FORMAT = 2
-_CACHE_ENTRIES = 256  # about 25 rule files per platform plus configs: plenty, and small
+# Rule files (about 25 per platform), configs and the code of ~40 value types: plenty, and small.
+_CACHE_ENTRIES = 256
 # The cache is shared by every project on the machine and read whole at every start, so what it
 # holds is bounded: an entry larger than this is not cached (a config listing 200,000
 # registries is parsed each run, instead of slowing every other project's runs), and the file
@@ -96,9 +97,14 @@ def _save_cache() -> None:
     import marshal
     import tempfile
 
-    # Keep what this run used, then the most recent others whose files still exist.
+    # Keep what this run used, then the most recent others whose files still exist (or that
+    # depend on no file).
     keys = [k for k in _cache_used if k in _cache]
-    keys += [k for k in reversed(_cache) if k not in _cache_used and os.path.exists(k)]
+    keys += [
+        k
+        for k in reversed(_cache)
+        if k not in _cache_used and (k.startswith(_REMEMBERED) or os.path.exists(k))
+    ]
     kept: list[str] = []
     total = 0
     for key in keys[:_CACHE_ENTRIES]:
@@ -125,7 +131,6 @@ def load_validated(
 ) -> Any:
     """``load(path)`` (default: ``load_yaml``) checked by ``validate``, or the cached result
     for the same, unchanged file."""
-    global _cache_dirty
     stat = os.stat(path)
     cache = _load_cache()
     key = os.path.abspath(path)
@@ -144,12 +149,36 @@ def load_validated(
     if size > _CACHE_ENTRY_BYTES:
         return data  # too large to share with every other run on the machine
     cache[key] = (stat.st_mtime_ns, stat.st_size, kind, data)
+    _changed()
+    return data
+
+
+_REMEMBERED = "remembered:"
+
+
+def remembered(key: str, make: Callable[[], Any]) -> Any:
+    """``make()``, kept in the cache under ``key``, which must name everything the value depends
+    on (record.py keeps the code of generated ``__init__`` methods here: compiling them is most
+    of what value types cost a short run). The value must be marshal-able."""
+    cache = _load_cache()
+    full_key = _REMEMBERED + key
+    _cache_used[full_key] = None
+    entry = cache.get(full_key)
+    if entry is not None:
+        return entry[3]
+    value = make()
+    cache[full_key] = (0, 0, "remembered", value)
+    _changed()
+    return value
+
+
+def _changed() -> None:
+    global _cache_dirty
     if not _cache_dirty:
         import atexit
 
         atexit.register(_save_cache)
         _cache_dirty = True
-    return data
 
 
 def trusted(data: Any, path: str) -> None:

@@ -26,7 +26,7 @@ from ekslint.input.yamlnodes import (
     is_null,
     lookup,
 )
-from ekslint.kube.pods import AnnotationSite, PodView
+from ekslint.kube.pods import OTHER_ROLE, PROTOCOL_OF_ROLE, AnnotationSite, PodView
 from ekslint.lint.context import Context
 from ekslint.lint.findings import Edit, Note
 
@@ -84,11 +84,6 @@ def add_registries(
     if other is not None and moving:
         edits.append(remove_registries(ctx, other, moving))
     return edits
-
-
-# The declared protocol each registry annotation is for, and the other annotation.
-PROTOCOL_OF_ROLE = {"http": "http", "insecure": "https-self-signed"}
-OTHER_ROLE = {"http": "insecure", "insecure": "http"}
 
 
 def _own_site(site: AnnotationSite) -> bool:

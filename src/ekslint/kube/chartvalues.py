@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import re
 
-from ekslint.fix.edits import entry_end
 from ekslint.input.read import Chunk
 from ekslint.input.yamlnodes import (
     MappingNode,
@@ -192,6 +191,8 @@ def keep_the_mapping(finding: Finding, views: list[ValuesView], chunk: Chunk) ->
     fix = finding.fix
     if fix is None:
         return
+    from ekslint.fix.edits import entry_end  # the fix layer, only for a finding with a fix
+
     for view in views:
         metadata = view.template.metadata
         assert metadata is not None

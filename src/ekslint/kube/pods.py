@@ -41,6 +41,10 @@ if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
     Placement = Literal["pod", "labels", "other-metadata", "misspelt", "global"]
     Role = Literal["http", "insecure"]
 
+# The declared protocol each registry annotation is for, and the other annotation.
+PROTOCOL_OF_ROLE = {"http": "http", "insecure": "https-self-signed"}
+OTHER_ROLE = {"http": "insecure", "insecure": "http"}
+
 
 @record
 class Container:

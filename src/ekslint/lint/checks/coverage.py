@@ -4,16 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from ekslint.fix.annotations import (
-    OTHER_ROLE,
-    PROTOCOL_OF_ROLE,
-    add_registries,
-    remove_annotation,
-    set_value,
-)
 from ekslint.kube.carriers import get_text, pod_labels, selector_of
 from ekslint.kube.images import split_host_port
-from ekslint.kube.pods import AnnotationSite, PodView
+from ekslint.kube.pods import OTHER_ROLE, PROTOCOL_OF_ROLE, AnnotationSite, PodView
 from ekslint.kube.registries import Kind
 from ekslint.kube.registrylist import covers
 from ekslint.lint.checks import check
@@ -61,6 +54,9 @@ def missing_annotation(
             continue
         if _listed_in_pod(pod, registry, OTHER_ROLE[role]):
             continue  # in the other annotation: EKS019 moves it
+
+        from ekslint.fix.annotations import add_registries  # only when there is a finding
+
         edits = add_registries(ctx, pod, role, [registry])
         fix = ctx.fix(rule, f"add {registry} to {key}", *edits) if edits else None
         template = pod.template
@@ -175,6 +171,8 @@ def missing_port(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
                 replacements[entry] = f"{entry},{with_port}" if entry in used else with_port
         if not problems:
             continue
+        from ekslint.fix.annotations import set_value  # only when there is a finding
+
         fix = None
         if len(replacements) == len(problems):
             names = [replacements.get(r, r) for r in site.values.registries]
@@ -216,6 +214,8 @@ def unused_entry(rule: Rule, pod: PodView, ctx: Context) -> Iterator[UnlessSidec
         ]
         if not unused:
             continue
+        from ekslint.fix.annotations import remove_annotation, set_value
+
         keep = [r for r in site.values.registries if r not in unused]
         value = site.values.rewritten(keep)
         edit = set_value(ctx, site, value) if keep else remove_annotation(ctx, site)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ekslint.fix.edits import quote
 from ekslint.input.yamlnodes import ScalarNode
 from ekslint.kube.images import DOCKER_HUB_WEBSITE, docker_hub_meant
 from ekslint.kube.pods import PodView
@@ -61,6 +60,8 @@ def _website_finding(
     meant = docker_hub_meant(text)
     fix = None
     if meant is not None:
+        from ekslint.fix.edits import quote  # only when there is a finding
+
         edit = Edit(node.start_mark.index, node.end_mark.index, quote(meant, node))
         fix = ctx.fix(rule, f"pull {meant}", edit, unsafe=True)
     return ctx.finding(

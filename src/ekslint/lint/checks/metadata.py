@@ -5,16 +5,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
-from ekslint.fix.annotations import (
-    add_registries,
-    inserts_in_flow,
-    leading_comments,
-    pod_site,
-    remove_annotation,
-    trailing_comment,
-    with_comment_lines,
-)
-from ekslint.fix.edits import quote
 from ekslint.input.yamlnodes import (
     MappingNode,
     ScalarNode,
@@ -54,6 +44,16 @@ def misplaced(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
     for site in pod.sites:
         if site.placement not in ("labels", "other-metadata"):
             continue
+        from ekslint.fix.annotations import (  # only for a misplaced annotation
+            add_registries,
+            inserts_in_flow,
+            leading_comments,
+            pod_site,
+            remove_annotation,
+            trailing_comment,
+            with_comment_lines,
+        )
+
         if site.placement == "other-metadata" and _copied_into_template(pod, site):
             continue  # e.g. Kustomize commonAnnotations: the pod template has it too
         # A comment at the end of the annotation's line moves with it into a new annotation.
@@ -95,6 +95,8 @@ def misplaced(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
 
 def _copied_into_template(pod: PodView, site: AnnotationSite) -> bool:
     """The same annotation, with the same registries, is also where it belongs."""
+    from ekslint.fix.annotations import pod_site
+
     own = pod_site(pod, site.role)
     return (
         own is not None
@@ -139,6 +141,8 @@ def unknown_key(rule: Rule, view: ObjectView, ctx: Context) -> Iterator[Finding]
             fix = None
             target = nearest.get(key)
             if target is not None and target not in entries and targets[target] == 1:
+                from ekslint.fix.edits import quote  # only when there is a finding
+
                 # (With the right spelling already there, or two misspellings of it, a rename
                 # makes a duplicate key.)
                 edit = Edit(
@@ -175,6 +179,8 @@ def not_string(rule: Rule, view: ObjectView, ctx: Context) -> Iterator[Finding]:
                     obj=view.obj.ref,
                 )
                 continue
+            from ekslint.fix.edits import quote  # only when there is a finding
+
             text = "" if is_null(value) else str(value.value)
             edit: Edit | None
             if is_null(value) and value.start_mark.index == value.end_mark.index:
@@ -199,7 +205,7 @@ def not_string(rule: Rule, view: ObjectView, ctx: Context) -> Iterator[Finding]:
                 f"annotation {key!r} is {_TYPE_NAMES.get(kind, kind)} ({text or 'empty'}); "
                 f"annotation values must be strings: write {quote(text, _DQ)}",
                 obj=view.obj.ref,
-                fix=ctx.fix(rule, "quote the value", edit) if edit else None,
+                fix=ctx.fix(rule, "quote the value", edit),
             )
 
 

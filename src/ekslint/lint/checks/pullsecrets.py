@@ -4,15 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ekslint.fix.edits import (
-    as_json,
-    child_indent,
-    entry_end,
-    indent_step,
-    insert_lines,
-    replace_empty,
-    set_key,
-)
 from ekslint.input.yamlnodes import SequenceNode, is_null, lookup
 from ekslint.kube.pods import PodView
 from ekslint.lint.checks import check
@@ -70,6 +61,16 @@ def _add_pull_secret(ctx: Context, pod: PodView, secret: str) -> Edit | None:
     """``imagePullSecrets`` right before the pod spec's ``containers`` (where the rule's example
     and most manifests have it; at the end of the spec when ``containers`` does not start a
     line), laid out like the containers list."""
+    from ekslint.fix.edits import (  # only when a fix is built
+        as_json,
+        child_indent,
+        entry_end,
+        indent_step,
+        insert_lines,
+        replace_empty,
+        set_key,
+    )
+
     chunk = ctx.chunk
     if pod.template.secrets_parent is None:
         return None  # the carrier's pull secrets are not a `{name}` list ekslint writes

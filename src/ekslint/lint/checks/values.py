@@ -4,15 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ekslint.fix.annotations import (
-    OTHER_ROLE,
-    PROTOCOL_OF_ROLE,
-    add_registries,
-    remove_annotation,
-    remove_registries,
-    set_value,
-)
-from ekslint.kube.pods import AnnotationSite, PodView
+from ekslint.kube.pods import OTHER_ROLE, PROTOCOL_OF_ROLE, AnnotationSite, PodView
 from ekslint.kube.registries import Kind
 from ekslint.lint.checks import check
 from ekslint.lint.context import Context
@@ -31,6 +23,8 @@ def bad_separator(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
     for site in value_sites(pod):
         if not site.values.bad_separators:
             continue
+        from ekslint.fix.annotations import set_value  # only when there is a finding
+
         yield ctx.finding(
             rule,
             site.value_node,
@@ -55,6 +49,8 @@ def malformed_entry(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]
             problems.append(f"{count} entries; at most {syntax.max_entries}")
         if not problems:
             continue
+        from ekslint.fix.annotations import remove_annotation, set_value
+
         fix = None
         if not too_many:
             normalised = values.normalised()
@@ -82,6 +78,8 @@ def wildcard_all(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
             and r not in other
             and ctx.settings.protocol_of(r) in (None, PROTOCOL_OF_ROLE[site.role])
         ]
+        from ekslint.fix.annotations import remove_annotation, set_value
+
         fix = None
         if site.placement == "pod":
             edit = (
@@ -110,6 +108,8 @@ def trusted_listed(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
         described = [f"{r} (a public or cloud registry)" for r in public] + [
             f"{r} (declared https in the configuration)" for r in declared
         ]
+        from ekslint.fix.annotations import remove_registries  # only when there is a finding
+
         yield ctx.finding(
             rule,
             site.value_node,
@@ -148,6 +148,8 @@ def wrong_annotation(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding
         if not wrong:
             continue
         right_key = ctx.platform.annotations[right_role]
+        from ekslint.fix.annotations import add_registries  # only when there is a finding
+
         # add_registries removes the moved entries from this annotation.
         edits = add_registries(ctx, pod, right_role, wrong)
         yield ctx.finding(
