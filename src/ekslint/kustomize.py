@@ -32,6 +32,7 @@ from ekslint.input.kustomize import KustomizeError, kustomization_file, read_kus
 from ekslint.kube.origins import OriginLocator
 from ekslint.lint.engine import FileResult, Linter
 from ekslint.lint.findings import Finding, Fix, InputError
+from ekslint.record import field, record
 from ekslint.report import RunReport, writer
 
 TYPE_CHECKING = False
@@ -59,13 +60,11 @@ def at_origin(finding: Finding) -> Finding:
     return finding
 
 
+@record
 class Outcome:
-    __slots__ = ("diff", "errors", "fixed")
-
-    def __init__(self) -> None:
-        self.fixed: list[Finding] = []
-        self.errors: list[InputError] = []
-        self.diff = ""
+    fixed: list[Finding] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    diff: str = ""
 
 
 def execute(run: Run, out: TextIO, err: TextIO) -> int:

@@ -19,6 +19,8 @@ import tempfile
 
 import yaml
 
+from ekslint.record import record
+
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 MAX_KUSTOMIZATION_BYTES = 1024 * 1024
 MAX_KUSTOMIZATIONS = 1000  # folders visited while checking for remote bases
@@ -120,14 +122,12 @@ def renderer() -> list[str]:
     )
 
 
+@record(frozen=True)
 class Rendered:
     """Rendered manifests, and the folder their origin paths are relative to."""
 
-    __slots__ = ("base", "text")
-
-    def __init__(self, text: str, base: str) -> None:
-        self.text = text
-        self.base = base
+    text: str
+    base: str
 
 
 def render(folder: str) -> Rendered:
