@@ -612,6 +612,12 @@ def guard_says(before: str, after: str) -> str | None:
             "metadata: {annotations: {a: true, b: 1.5, c: , d: 2020-01-01}}\n",
             "metadata: {annotations: {a: 'true', b: '1.5', c: '', d: '2020-01-01'}}\n",
         ),
+        # a non-string annotation value left as it was, beside a registry annotation added
+        # (found by the fix property test: the guard took the unchanged 8080 for a change)
+        (
+            "metadata: {annotations: {port: 8080}}\n",
+            f"metadata: {{annotations: {{port: 8080, {HTTP_KEY}: x}}}}\n",
+        ),
         # pull secrets added
         ("spec: {containers: []}\n", "spec: {containers: [], imagePullSecrets: [{name: s}]}\n"),
         ("spec: {imagePullSecrets: []}\n", "spec: {imagePullSecrets: [{name: s}]}\n"),
