@@ -618,6 +618,10 @@ def guard_says(before: str, after: str) -> str | None:
             "metadata: {annotations: {port: 8080}}\n",
             f"metadata: {{annotations: {{port: 8080, {HTTP_KEY}: x}}}}\n",
         ),
+        (  # the same for a date-like value kubectl reads as a string (the reviewer's case)
+            "metadata: {annotations: {build-date: 2024-01-15}}\n",
+            f"metadata: {{annotations: {{build-date: 2024-01-15, {HTTP_KEY}: x}}}}\n",
+        ),
         # pull secrets added
         ("spec: {containers: []}\n", "spec: {containers: [], imagePullSecrets: [{name: s}]}\n"),
         ("spec: {imagePullSecrets: []}\n", "spec: {imagePullSecrets: [{name: s}]}\n"),
