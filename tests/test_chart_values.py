@@ -144,6 +144,7 @@ def test_common_annotations_that_never_reach_a_pod(tmp_path: Path) -> None:
     result = run(["--isolated", "--format", "json", *DECLARED, str(folder / "values.yaml")])
     (finding,) = result.json["findings"]
     assert (finding["rule"], finding["line"], finding["column"]) == ("EKS006", 2, 3)
+    assert finding["severity"] == "warning"  # read from the templates' text, not a rendering
     assert "never reaches the pods" in finding["message"]
     assert "set it under podAnnotations" in finding["message"]
 

@@ -325,6 +325,9 @@ class Linter:
                         f"metadata, not into any pod template; set it under "
                         f"{chartvalues.POD_ANNOTATIONS}",
                         obj=obj.ref,
+                        # A warning: ekslint read the templates' text, not a rendering, and
+                        # a helper template could still bring the value to the pods.
+                        severity="warning",
                     )
                 )
         return findings
