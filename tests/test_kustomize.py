@@ -145,3 +145,18 @@ def test_a_failed_build_reports_the_renderers_message(tree: Path) -> None:
 def test_no_paths_with_kustomize(tree: Path) -> None:
     with pytest.raises(SystemExit):
         run(["--isolated", "--kustomize", PROD, "base"])
+
+
+def test_the_renderer_never_opens_the_users_kubeconfig(
+    tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, deadline: None
+) -> None:
+    # kubectl loads a kubeconfig even to run kustomize: a FIFO as the user's would block it
+    # forever (and a real one would hand it the user's cluster credentials).
+    import os
+
+    canary = tmp_path / "canary-kubeconfig"
+    os.mkfifo(canary)
+    monkeypatch.setenv("KUBECONFIG", str(canary))
+    result = run(["--isolated", "--kustomize", PROD, "--format", "json"])
+    assert result.code == 1, result.err
+    assert len(result.json["findings"]) == 2

@@ -71,6 +71,19 @@ def is_remote(entry: str, folder: str) -> bool:
     )
 
 
+def render_environment(scratch: str) -> dict[str, str]:
+    """The renderer's environment: ``kubectl`` loads a kubeconfig even to run ``kustomize``
+    (and would wait on a FIFO or dial nothing, but open the user's cluster credentials), so it
+    gets an empty one and a home of its own; nothing else it needs is taken away."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KUBE")}
+    empty = os.path.join(scratch, ".kubeconfig")
+    with open(empty, "w", encoding="utf-8"):
+        pass
+    env["KUBECONFIG"] = empty
+    env["HOME"] = scratch
+    return env
+
+
 def check_offline(folder: str) -> None:
     """Raise KustomizeError when building ``folder`` would fetch something."""
     seen: set[str] = set()
@@ -152,6 +165,7 @@ def render(folder: str) -> Rendered:
                 capture_output=True,
                 timeout=RENDER_TIMEOUT,
                 stdin=subprocess.DEVNULL,
+                env=render_environment(wrapper),
             )
         except subprocess.TimeoutExpired:
             raise KustomizeError(
