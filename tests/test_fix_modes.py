@@ -185,3 +185,21 @@ def test_fixing_a_raw_template_stream_passes_it_through(monkeypatch: pytest.Monk
     result = run(["-", "--fix", "--isolated"], stdin=template.encode(), monkeypatch=monkeypatch)
     assert result.out == template
     assert "raw Helm template" in result.err
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["---\nfoo: [unclosed\n", "---\napiVersion: v1\nkind: Pod\nmetadata: {name: q, name: r}\n"],
+    ids=["parse-error", "duplicate-key"],
+)
+def test_a_stream_with_errors_is_passed_through_unchanged(
+    bad: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As a Helm post-renderer an empty stdout would empty the release: a stream that cannot
+    be fixed comes out as it went in, and its errors still fail the run."""
+    stream = BROKEN + bad
+    result = run(["-", "--fix", *ARGS], stdin=stream.encode(), monkeypatch=monkeypatch)
+    assert result.out == stream
+    assert result.code == 2
+    assert "passed through unchanged" in result.err
+    assert "1 input could not be read" in result.err

@@ -96,6 +96,22 @@ class Fixer:
         self.values_guard = Guard(platform.prefix, keys, frozenset({POD_ANNOTATIONS}))
         self.only = only  # fix only the findings it accepts (all when None)
 
+    def _pass_through(self, result: FileResult, outcome: FixOutcome) -> FixOutcome:
+        """A stream with errors is printed as it came: a post-renderer (Helm) applies what is
+        on stdout, and an empty stdout would empty the release. Its errors are reported (exit
+        2) already; what could not be decoded cannot be echoed, so then stdout stays empty."""
+        if result.text_lost:
+            if any(self._fixable(f) for f in result.findings):
+                outcome.error = InputError(result.path, 0, 0, "not fixed: the stream has errors")
+            return outcome
+        original = "".join(text for _, text in sorted(result.chunks.values()))
+        outcome.text = (_BOM if result.chunks_had_bom else "") + original
+        if any(self._fixable(f) for f in result.findings):
+            result.notes.append(
+                Note(result.path, "not fixed: the stream has errors; passed through unchanged")
+            )
+        return outcome
+
     def fix(self, path: str, result: FileResult) -> FixOutcome:
         outcome = FixOutcome()
         if not result.chunks:
@@ -106,6 +122,8 @@ class Fixer:
             return outcome
         if result.errors:
             # A chunk that could not be decoded or parsed is not in hand: never rebuild the file.
+            if path == "-":
+                return self._pass_through(result, outcome)
             if any(self._fixable(f) for f in result.findings):
                 outcome.error = InputError(result.path, 0, 0, "not fixed: the file has errors")
             return outcome

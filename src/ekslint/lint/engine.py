@@ -72,6 +72,8 @@ class FileResult:
     chunks_had_bom: bool = False
     stat: os.stat_result | None = None  # when read, to refuse writing over a newer file
     skipped: bool = False  # a raw template: not linted
+    # A chunk that could not be decoded (or the rest of an oversized input) is not in ``chunks``.
+    text_lost: bool = False
     # The chart folder, for a values file beside a Chart.yaml (read as chart values).
     chart: str | None = field(init=False)
 
@@ -142,6 +144,7 @@ class Linter:
             if isinstance(chunk, InputError):
                 if shard is None or shard[0] == 0:
                     result.errors.append(chunk)
+                result.text_lost = True
                 continue
             if shard is not None and (chunk.index // SHARD_RUN) % shard[1] != shard[0]:
                 continue
