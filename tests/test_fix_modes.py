@@ -203,3 +203,20 @@ def test_a_stream_with_errors_is_passed_through_unchanged(
     assert result.code == 2
     assert "passed through unchanged" in result.err
     assert "1 input could not be read" in result.err
+
+
+def test_a_file_reached_by_two_names_is_fixed_once(tmp_path: Path) -> None:
+    """A symlink in the tree to another of its files (or a path given twice): the file is
+    fixed under the first name only, not refused under the second as changed on disk."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    target = write(folder, name="mode.yaml")
+    (folder / "link2.yaml").symlink_to("mode.yaml")
+    result = run([str(folder), "--fix", *ARGS])
+    assert result.code == 0, result.out + result.err
+    assert "changed on disk" not in result.out + result.err
+    assert FIXED_VALUE in target.read_text()
+    assert "1 file checked" in result.out
+    again = write(tmp_path, name="twice.yaml")
+    assert run([str(again), str(again), "--fix", *ARGS]).code == 0
+    assert FIXED_VALUE in again.read_text()

@@ -151,6 +151,8 @@ class Run:
                 empty=lambda path: self.warn(err, f"{path}: no Kubernetes manifests found"),
             )
         )
+        if self.fixing:
+            inputs = _one_name_per_file(inputs)
         names = [(args.stdin_filename or "<stdin>") if p == "-" else p for p in inputs]
         owners = [self.linter_for(path) for path in inputs]
         context = [] if args.isolated else self._project_listings(inputs, owners)
@@ -318,11 +320,9 @@ class Run:
 
     def _write_pool(self, inputs: list[str]) -> ThreadPoolExecutor | None:
         """Threads to write fixed files in, when there are files to write (not --diff, not a
-        stream) and no two inputs are the same file (their writes must stay in order)."""
+        stream). No two inputs are the same file (``_one_name_per_file``), so no two writes
+        need to stay in order."""
         if self.options.diff or len(inputs) < 2:
-            return None
-        real = [os.path.realpath(path) for path in inputs if path != "-"]
-        if len(set(real)) != len(real):
             return None
         from concurrent.futures import ThreadPoolExecutor
 
@@ -470,6 +470,22 @@ class Run:
                 f"{to_baseline.path} to keep them accepted\n"
             )
         return exitcodes.ERROR if failed else exitcodes.CLEAN
+
+
+def _one_name_per_file(inputs: list[str]) -> list[str]:
+    """The inputs with each real file once, under the first name it was found by: a file
+    fixed through one name (a symlink in the tree, a path given twice) has changed by the
+    time the other name is written, which would be refused as changed on disk."""
+    seen: set[str] = set()
+    kept = []
+    for path in inputs:
+        if path != "-":
+            real = os.path.realpath(path)
+            if real in seen:
+                continue
+            seen.add(real)
+        kept.append(path)
+    return kept
 
 
 def _severities(linter: Linter) -> dict[str, str]:
