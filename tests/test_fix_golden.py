@@ -72,6 +72,12 @@ CASES: dict[str, list[str]] = {
     "odd-line-breaks": HTTP,
     # JSON with null annotations, metadata, annotation value and imagePullSecrets: still JSON
     "json-nulls": [*HTTP, *SECRETS],
+    # CCI001 appends to a list of URLs as written; not past the platform's ten entries
+    "cci001-append": [
+        "--platform",
+        "huawei-cci",
+        *(f"--http-registry=10.0.{net}:5000" for net in ("0.1", "0.2", "0.4", "1.1")),
+    ],
 }
 
 
@@ -208,3 +214,11 @@ def test_fixing_the_examples_never_lists_a_registry_in_both_annotations(tmp_path
         not f["fix"]["available"] or f["fix"]["applicability"] == "unsafe"
         for f in after.json["findings"]
     )
+
+
+def test_a_full_registry_list_gets_no_fix_and_says_why(tmp_path: Path) -> None:
+    target = tmp_path / "full.yaml"
+    shutil.copy(_input("cci001-append"), target)
+    result = run([str(target), "--isolated", *CASES["cci001-append"]])
+    assert "already lists 10 addresses, at most 10" in result.out
+    assert "fixable with --fix" in result.out and "1 fixable" in result.out

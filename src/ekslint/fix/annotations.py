@@ -27,6 +27,7 @@ from ekslint.input.yamlnodes import (
     lookup,
 )
 from ekslint.kube.pods import OTHER_ROLE, PROTOCOL_OF_ROLE, AnnotationSite, PodView
+from ekslint.kube.registrylist import ALL
 from ekslint.lint.context import Context
 from ekslint.lint.findings import Edit, Note
 
@@ -75,15 +76,31 @@ def add_registries(
     if existing is None and not pod.template.writable:
         return []  # nowhere ekslint can write for this carrier
     if existing is not None:
-        names = existing.values.registries + [
-            r for r in registries if r not in existing.values.registries
-        ]
-        edits: list[Edit | None] = [set_value(ctx, existing, ",".join(names))]
+        added = [r for r in registries if r not in existing.values.registries]
+        if over_limit(ctx, existing, added):
+            return [None]  # the platform would not read the list: no exact fix
+        edits: list[Edit | None] = [set_value(ctx, existing, _appended(existing, added))]
     else:
         edits = [insert_annotation(ctx, pod, key, ",".join(registries), comment)]
     if other is not None and moving:
         edits.append(remove_registries(ctx, other, moving))
     return edits
+
+
+def over_limit(ctx: Context, site: AnnotationSite, added: list[str]) -> bool:
+    """Would listing ``added`` too take the annotation past the platform's most entries?"""
+    most = ctx.platform.list_syntax.max_entries
+    return most is not None and len(site.values.addresses) + len(added) > most
+
+
+def _appended(site: AnnotationSite, added: list[str]) -> str:
+    """The annotation's value with ``added`` after it: entries already there stay as written
+    (a scheme, a path), and a value with other problems is cleaned by their own fixes."""
+    values = site.values
+    if not values.entries or values.bad_separators or values.blanks or values.empty_entries:
+        cleaned = values.rewritten(values.registries + added)
+        return ",".join([ALL, cleaned] if values.is_all else [cleaned])
+    return ",".join([values.value, *added]) if added else values.value
 
 
 def _own_site(site: AnnotationSite) -> bool:

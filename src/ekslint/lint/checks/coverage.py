@@ -55,10 +55,16 @@ def missing_annotation(
         if _listed_in_pod(pod, registry, OTHER_ROLE[role]):
             continue  # in the other annotation: EKS019 moves it
 
-        from ekslint.fix.annotations import add_registries  # only when there is a finding
+        # only when there is a finding
+        from ekslint.fix.annotations import add_registries, over_limit, pod_site
 
         edits = add_registries(ctx, pod, role, [registry])
         fix = ctx.fix(rule, f"add {registry} to {key}", *edits) if edits else None
+        site = pod_site(pod, role)
+        full = ""
+        if site is not None and over_limit(ctx, site, [registry]):
+            most = ctx.platform.list_syntax.max_entries
+            full = f"; {key} already lists {len(site.values.addresses)} addresses, at most {most}"
         template = pod.template
         finding = ctx.finding(
             rule,
@@ -66,7 +72,8 @@ def missing_annotation(
             f"image {container.image_node.value!r} comes from {registry}, declared {protocol}, "
             f"but {template.describe} has no {key} listing {registry!r}"
             + (f" ({template.annotations_path})" if template.describe != template.where else "")
-            + (injection_hint(ctx) if template.injected else ""),
+            + (injection_hint(ctx) if template.injected else "")
+            + full,
             obj=pod.obj.ref,
             container=container.name,
             fix=fix,
