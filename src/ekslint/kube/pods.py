@@ -68,6 +68,9 @@ class AnnotationSite:
     values: RegistryList
     # When other pods of the object read the same metadata: the registries they all use.
     shared_registries: list[str] = field(default_factory=list, init=False)
+    # A misplaced annotation several pods of the object see (the object's own metadata) is
+    # reported, and moved, once: with the first pod that runs containers (see share_metadata).
+    reported_elsewhere: bool = field(default_factory=bool, init=False)
 
 
 @record
@@ -169,7 +172,10 @@ def build_pod(template: PodTemplate, platform: Platform) -> PodView:
 
 
 def share_metadata(pods: list[PodView]) -> None:
-    """Annotations that several pods of one object read serve all their registries."""
+    """Annotations that several pods of one object read serve all their registries; one
+    misplaced where several pods see it belongs to one of them, the first that runs containers
+    (an Argo steps or dag template makes no pod: moved there it would list registries nothing
+    pulls from)."""
     users: dict[int, list[PodView]] = {}
     for pod in pods:
         for site in pod.sites:
@@ -183,6 +189,15 @@ def share_metadata(pods: list[PodView]) -> None:
                 for reader in readers:
                     merged.update(dict.fromkeys(reader.registries_used()))
                 site.shared_registries = list(merged)
+    owner: dict[int, PodView] = {}
+    for pod in sorted(pods, key=lambda pod: not pod.containers):  # stable: first with containers
+        for site in pod.sites:
+            if site.placement in ("labels", "other-metadata"):
+                owner.setdefault(id(site.key_node), pod)
+    for pod in pods:
+        for site in pod.sites:
+            if site.placement in ("labels", "other-metadata"):
+                site.reported_elsewhere = owner[id(site.key_node)] is not pod
 
 
 def _pull_secrets(template: PodTemplate) -> list[tuple[str, ScalarNode, str | None]]:

@@ -42,7 +42,7 @@ class ObjectView:
 @check("misplaced")
 def misplaced(rule: Rule, pod: PodView, ctx: Context) -> Iterator[Finding]:
     for site in pod.sites:
-        if site.placement not in ("labels", "other-metadata"):
+        if site.placement not in ("labels", "other-metadata") or site.reported_elsewhere:
             continue
         from ekslint.fix.annotations import (  # only for a misplaced annotation
             add_registries,
