@@ -218,3 +218,24 @@ spec:
         - {name: a, image: "10.0.0.1:5000/a:1"}
         - {name: c, image: "registry.local/c:1"}
 """
+
+
+def test_stdin_shows_its_own_source_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stream's source lines are the stream's: shown for plain stdin, and never read from a
+    file on disk that happens to bear its --stdin-filename name."""
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, "on disk\n" * 20, "pod.yaml")  # the name --stdin-filename gives
+    source = (
+        '6 |     eks.tke.cloud.tencent.com/registry-http-endpoint: "10.0.0.1:5000;10.0.0.2:5000"'
+    )
+    for named in ([], ["--stdin-filename", "pod.yaml"]):
+        result = run(
+            ["-", *named, "--isolated", "--color", "never"],
+            stdin=BAD_POD.encode(),
+            monkeypatch=monkeypatch,
+        )
+        lines = result.out.splitlines()
+        head = lines.index(next(line for line in lines if "EKS004" in line))
+        assert lines[head].startswith(f"{'pod.yaml' if named else '<stdin>'}:6:55: EKS004 ")
+        assert lines[head + 2] == source
+        assert "on disk" not in result.out

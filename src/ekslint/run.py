@@ -235,6 +235,9 @@ class Run:
                 diff_text += outcome.diff
             if writes is not None:
                 writes.shutdown()
+        for path, result in zip(inputs, results, strict=True):
+            if path == "-":  # its name (--stdin-filename) is no file to read source lines from
+                report.texts.setdefault(result.path, _kept_text(result))
         report.errors.extend(walk_errors)
         report.notes.extend(walk_notes)
         accepted = 0
@@ -351,7 +354,10 @@ class Run:
             if workers > 1:
                 done = lint_in_workers(linter, items, workers)
             else:
-                done = [linter.lint_file(p, n, keep_text=self.keep_text) for p, n in items]
+                # A stream's text is kept: it cannot be read again for the report's source lines.
+                done = [
+                    linter.lint_file(p, n, keep_text=self.keep_text or p == "-") for p, n in items
+                ]
             for position, result in zip(positions, done, strict=True):
                 results[position] = result
         return [r for r in results if r is not None]
@@ -501,6 +507,11 @@ def _text(result: FileResult) -> str:
                 return handle.read()
         except OSError:
             return ""
+    return _kept_text(result)
+
+
+def _kept_text(result: FileResult) -> str:
+    """The text of a file as kept while linting, byte order mark included."""
     body = "".join(text for _, text in (result.chunks[i] for i in sorted(result.chunks)))
     return ("\ufeff" if result.chunks_had_bom else "") + body
 

@@ -189,7 +189,8 @@ class _Sources:
 
     def __init__(self, texts: dict[str, str]) -> None:
         self.lines: dict[str, list[str] | None] = {
-            path: _lines(text) for path, text in texts.items()
+            path: _lines(text) if len(text) <= MAX_SOURCE_BYTES else None
+            for path, text in texts.items()
         }
 
     def line(self, path: str, number: int) -> str | None:
