@@ -108,6 +108,21 @@ def test_split_first_line() -> None:
     assert len(head) == FIRST_LINE and head + rest == "x" * 300
 
 
+def test_split_first_line_breaks_between_clauses() -> None:
+    """Never inside parentheses or quotes; the apostrophe of "workload's" opens no quote."""
+    bracketed = "image 'x' is on " + "h" * 40 + " (TCR, private by default) and the pod's "
+    text = bracketed + "spec has none; " + "y " * 60
+    head, rest = split_first_line(text)
+    assert head == bracketed.rstrip() + " spec has none;" and rest == "y " * 60
+    quoted = "the value '" + "a, " * 30 + "b' is long and " + "z " * 40
+    head, rest = split_first_line(quoted)
+    assert "'" not in rest.split(" is long")[0] and head.startswith("the value")
+    assert head.count("'") % 2 == 0, head
+    hard = "p " * 30 + "(" + "q, " * 60 + ")"
+    head, rest = split_first_line(hard)  # the only clause marks are inside parentheses
+    assert len(head) <= FIRST_LINE and head.rstrip().endswith("p") and rest.startswith("(")
+
+
 def test_long_source_lines_are_cut_around_the_node(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -200,7 +215,8 @@ def test_source_lines_follow_the_fixed_text(
     lines = result.err.splitlines()
     head = next(i for i, line in enumerate(lines) if "EKS012" in line)
     assert lines[head].startswith("deploy.yaml:13:")  # 12 before the fix
-    assert lines[head + 2] == '13 |         - {name: c, image: "registry.local/c:1"}'
+    source = next(line for line in lines[head:] if " | " in line)
+    assert source == '13 |         - {name: c, image: "registry.local/c:1"}'
     assert (tmp_path / "deploy.yaml").read_text(encoding="utf-8") == MOVED
 
 

@@ -159,29 +159,64 @@ def summary_line(report: RunReport) -> str:
 
 
 FIRST_LINE = 120  # characters of a message's first line; the rest goes on the lines after
-_SPLITS = (
-    "; ",
-    " but ",
-    ": ",
-    ", ",
-    " ",
-)  # a long first line breaks at the first that fits
+_CLAUSES = ("; ", " but ", ": ", ", ", " and ")  # a long line breaks at the first that fits
 MAX_SOURCE_BYTES = 16_000_000  # larger inputs are reported without source lines
 SNIPPET = 100  # characters of a long source line shown around the node
 
 
 def split_first_line(text: str, limit: int = FIRST_LINE) -> tuple[str, str]:
-    """A first line of at most about ``limit`` characters, and what follows it."""
+    """A first line of at most about ``limit`` characters, and what follows it: broken at a
+    clause boundary outside parentheses and quotes (a sentence reads on from there), else at
+    such a space, else at any space."""
     if len(text) <= limit:
         return text, ""
-    for separator in _SPLITS:
+    outside = _outside_brackets_and_quotes(text)
+    for separator in _CLAUSES:
         at = text.rfind(separator, 0, limit)
+        while at > limit // 3 and not outside[at]:
+            at = text.rfind(separator, 0, at)
         if at > limit // 3:
-            if separator == " but ":
+            if separator in (" but ", " and "):  # the next line starts with the word
                 return text[:at], text[at + 1 :]
-            kept = separator.strip() if separator in (": ", ", ") else ""
-            return text[:at] + kept, text[at + len(separator) :]
+            return text[:at] + separator.rstrip(), text[at + len(separator) :]
+    for anywhere in (False, True):
+        at = text.rfind(" ", 0, limit)
+        while at > limit // 3 and not (anywhere or outside[at]):
+            at = text.rfind(" ", 0, at)
+        if at > limit // 3:
+            return text[:at], text[at + 1 :]
     return text[:limit], text[limit:]
+
+
+def _outside_brackets_and_quotes(text: str) -> list[bool]:
+    """For each character, whether it stands outside every (...) and '...' or "...": a quote
+    opens only after a non-word character, so the apostrophe in "workload's" opens nothing."""
+    outside = []
+    depth = 0
+    quote = ""
+    for at, char in enumerate(text):
+        before = text[at - 1] if at else " "
+        after = text[at + 1] if at + 1 < len(text) else " "
+        if quote:
+            if char == quote and not after.isalnum():
+                quote = ""
+        elif char in "'\"" and not before.isalnum():
+            quote = char
+        elif char == "(":
+            depth += 1
+        elif char == ")" and depth:
+            depth -= 1
+        outside.append(not quote and depth == 0 and char not in "()")
+    return outside
+
+
+def wrap(text: str, limit: int = FIRST_LINE) -> list[str]:
+    """A long line as lines of about ``limit`` characters, each broken as the first line is."""
+    lines = []
+    while text:
+        line, text = split_first_line(text, limit)
+        lines.append(line)
+    return lines
 
 
 class _Sources:
@@ -262,7 +297,9 @@ def _write_full(
         f"{paint('path', where)}: {paint('rule', finding.rule)}{marker} "
         f"[{paint(severity, severity)}] {display(first)}\n"
     )
-    details = ([rest] if rest else []) + lines[1:]
+    # The message reads on right under its first line; then where it is and what to do.
+    for more in [*wrap(rest), *lines[1:]]:
+        out.write(f"  {display(more)}\n")
     source = sources.line(finding.path, finding.line)
     if source is not None:
         number = str(finding.line)
@@ -297,8 +334,6 @@ def _write_full(
         finding.column,
     ):  # not already reported there (--kustomize)
         out.write(paint("dim", f"  (origin: {display(origin.describe())})") + "\n")
-    for more in details:
-        out.write(f"  {display(more)}\n")
     hint = finding.extra.get("lasting-fix")
     if hint:
         for more in display_lines(hint):
