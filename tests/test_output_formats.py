@@ -12,7 +12,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import BAD_POD, FIXTURES, GOOD_POD, run
+from conftest import BAD_POD, FIXTURES, GOOD_POD, ROOT, run
 from ekslint.report.text import FIRST_LINE, split_first_line
 
 # GitLab Code Quality: "a JSON array of objects" with these fields
@@ -255,3 +255,27 @@ def test_stdin_shows_its_own_source_lines(tmp_path: Path, monkeypatch: pytest.Mo
         assert lines[head].startswith(f"{'pod.yaml' if named else '<stdin>'}:6:55: EKS004 ")
         assert lines[head + 2] == source
         assert "on disk" not in result.out
+
+
+def test_concise_leaves_out_snippets_and_hints(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """EKS012's configuration snippet and a rendered file's lasting-fix hint are for the full
+    form: concise has one line per finding, the message's sentences joined."""
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, MOVED, "deploy.yaml")
+    result = run(["deploy.yaml", "--isolated", "--output-format", "concise"])
+    lines = result.out.splitlines()
+    assert any(" EKS012 " in line for line in lines)
+    assert all(re.match(r"^\S+:\d+:\d+: [A-Z]+\d+ ", line) for line in lines[:-1]), lines
+    assert lines[-1].startswith("ekslint: ")
+    six = next(line for line in lines if " EKS006 " in line)
+    assert six.endswith(
+        "has no effect: registry annotations belong in the pod template "
+        "(spec.template.metadata.annotations)"
+    )
+    examples = ROOT / "examples"
+    rendered = [str(examples / "rendered"), "--config", str(examples / ".ekslint.yaml")]
+    assert "lasting fix:" in run(rendered).out
+    lines = run([*rendered, "--output-format", "concise"]).out.splitlines()
+    assert len(lines) == 2 and " EKS001 " in lines[0], lines

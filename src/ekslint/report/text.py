@@ -81,10 +81,9 @@ def write_text(
         severity = report.severity(finding)
         where = display(f"{finding.path}:{finding.line}:{finding.column}")
         marker = " [*]" if report.fixable(finding) else ""
-        lines = display_lines(finding.message)
         head = (
             f"{paint('path', where)}: {paint('rule', finding.rule)}{marker} "
-            f"[{paint(severity, severity)}] {lines[0]}"
+            f"[{paint(severity, severity)}] {one_line(finding.message)}"
         )
         if finding.source:
             head += paint("dim", f" (template: {display(finding.source)})")
@@ -96,12 +95,6 @@ def write_text(
         ):  # not already reported there (--kustomize)
             head += paint("dim", f" (origin: {display(origin.describe())})")
         out.write(head + "\n")
-        for more in lines[1:]:
-            out.write(f"    {more}\n")
-        hint = finding.extra.get("lasting-fix")
-        if hint:
-            for more in display_lines(hint):
-                out.write(paint("dim", f"    {more}") + "\n")
     for error in report.errors:
         err.write(error_text(error) + "\n")
     if quiet:
@@ -109,6 +102,13 @@ def write_text(
     for note in report.notes:
         err.write(f"{display(note.path)}: note: {display_block(note.message)}\n")
     out.write(summary_line(report) + "\n")
+
+
+def one_line(message: str) -> str:
+    """A message on one line, for the concise form: its sentences joined, an indented block
+    (a configuration snippet to copy) left out."""
+    prose = [line for line in message.split("\n") if line and not line[0].isspace()]
+    return display(" ".join(prose))
 
 
 def error_text(error: InputError) -> str:
