@@ -52,6 +52,17 @@ def test_findings_are_reported_at_their_sources(tree: Path) -> None:
     assert snapshot(tree) == before  # nothing written, no temporary files left
 
 
+def test_quiet_and_statistics_apply_to_kustomize(tree: Path) -> None:
+    quiet = run(["--isolated", "--kustomize", PROD, "-q", "--color", "never"])
+    assert quiet.code == 1 and " EKS003 " in quiet.out
+    assert "checked" not in quiet.out + quiet.err  # no summary line
+    counts = run(["--isolated", "--kustomize", PROD, "--statistics", "--color", "never"])
+    assert counts.out.splitlines()[:2] == [
+        "1\tEKS003\t[*] annotation-missing-port",
+        "1\tEKS012\t    undeclared-registry",
+    ]
+
+
 def test_fix_edits_the_source_file_byte_exact(tree: Path) -> None:
     before = snapshot(tree)
     result = run(["--isolated", "--kustomize", PROD, "--fix"])

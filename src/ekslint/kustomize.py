@@ -95,6 +95,9 @@ def execute(run: Run, out: TextIO, err: TextIO) -> int:
     report.fixed = outcome.fixed
     report.errors = result.errors + outcome.errors
     report.notes = result.notes
+    report.paths = [result.path]
+    report.quiet = args.quiet
+    report.statistics = args.statistics
     if args.diff:
         out.write(outcome.diff)
         out = err
