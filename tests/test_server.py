@@ -223,4 +223,7 @@ def test_without_pygls_the_server_says_how_to_get_it(monkeypatch: pytest.MonkeyP
     monkeypatch.setitem(sys.modules, "pygls", None)
     err = io.StringIO()
     assert main(["server"], stdout=io.StringIO(), stderr=err) == 2
-    assert "pip install 'ekslint[lsp]'" in err.getvalue()
+    # ekslint is not on PyPI: a bare name there is one anyone could register
+    assert "pip install '.[lsp]' in an ekslint checkout" in err.getvalue()
+    assert "'ekslint[lsp] @ git+https://github.com/ekslint/ekslint@" in err.getvalue()
+    assert "pip install 'ekslint[lsp]'" not in err.getvalue()

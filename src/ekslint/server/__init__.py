@@ -23,9 +23,12 @@ def main(args: list[str], err: TextIO) -> int:
         import lsprotocol  # noqa: F401
         import pygls  # noqa: F401
     except ImportError:
+        from ekslint import __version__
+
         err.write(
             "ekslint server: the language server needs pygls, which is not installed; "
-            "install it with: pip install 'ekslint[lsp]'\n"
+            "install it with: pip install '.[lsp]' in an ekslint checkout, or pip install "
+            f"'ekslint[lsp] @ git+https://github.com/ekslint/ekslint@v{__version__}'\n"
         )
         return exitcodes.ERROR
     from ekslint.server.lsp import serve
