@@ -327,13 +327,13 @@ def test_rewriting_a_value_keeps_how_entries_are_written() -> None:
 
 def readme_files() -> dict[str, str]:
     """The YAML blocks of the README's "Your own platform pack", by the file their first line
-    names."""
+    names, each whole (that comment included, as a reader copies it: positions count it)."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("### Your own platform pack", 1)[1].split("\n## ", 1)[0]
     files = {}
     for block in re.findall(r"```yaml\n(.*?)```", section, flags=re.DOTALL):
-        first, _, body = block.partition("\n")
-        files[first.removeprefix("# ")] = body
+        first = block.partition("\n")[0]
+        files[first.removeprefix("# ")] = block
     return files
 
 
@@ -399,14 +399,14 @@ def test_user_pack_by_path(acme: Path) -> None:
         (
             "annotations:",
             "anotations:",
-            "packs/acme.yaml:6:1: unknown key anotations (did you mean 'annotations'?)",
+            "packs/acme.yaml:7:1: unknown key anotations (did you mean 'annotations'?)",
         ),
-        ("id-prefix: ACM", "id-prefix: acm", "packs/acme.yaml:3:12: id-prefix: bad value 'acm'"),
-        ("max-entries: 5", "max-entries: five", "packs/acme.yaml:14:16: list-syntax.max-entries"),
+        ("id-prefix: ACM", "id-prefix: acm", "packs/acme.yaml:4:12: id-prefix: bad value 'acm'"),
+        ("max-entries: 5", "max-entries: five", "packs/acme.yaml:15:16: list-syntax.max-entries"),
         (
             '  "008":',
             '  "8a":',
-            "packs/acme.yaml:17:3: unknown key rules.8a; expected keys matching ^[0-9]{3}$",
+            "packs/acme.yaml:18:3: unknown key rules.8a; expected keys matching ^[0-9]{3}$",
         ),
         ('  "008":\n', '  "099":\n', "packs/acme.yaml: rules.099: acme-cloud has no rule 099"),
         ("{prefix}", "{prefix}", ""),
@@ -428,11 +428,27 @@ def test_user_pack_mistakes_name_their_place(acme: Path, old: str, new: str, exp
     assert "Traceback" not in result.err
 
 
+def test_readme_says_what_the_pack_gives(acme: Path) -> None:
+    """The rule range and the mistake the README quotes are what ekslint prints."""
+    section = (
+        (ROOT / "README.md").read_text(encoding="utf-8").split("### Your own platform pack")[1]
+    )
+    listed = re.search(r"lists (ACM\d+)…(ACM\d+) \(no (ACM\d+)", section)
+    assert listed is not None
+    ids = [r["id"] for r in run(["rules", "--format", "json"]).json]
+    assert (ids[0], ids[-1]) == listed.groups()[:2] and listed[3] not in ids
+    quoted = re.search(r"\(`(packs/acme\.yaml:\d+:\d+: unknown key anotations [^;]*);", section)
+    assert quoted is not None
+    pack = acme / "packs" / "acme.yaml"
+    pack.write_text(pack.read_text(encoding="utf-8").replace("annotations:", "anotations:"))
+    assert quoted[1] in run(["app.yaml"]).err
+
+
 def test_user_pack_missing(acme: Path) -> None:
     (acme / "packs" / "acme.yaml").unlink()
     result = run(["app.yaml"])
     assert result.code == 2
-    assert ".ekslint.yaml:1:18: platform-packs[0]: no such file 'packs/acme.yaml'" in result.err
+    assert ".ekslint.yaml:2:18: platform-packs[0]: no such file 'packs/acme.yaml'" in result.err
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
