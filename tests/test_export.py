@@ -166,6 +166,17 @@ def test_usage_errors() -> None:
     assert result.code == 2 and "nothing to export" in result.err
 
 
+def test_help_lists_every_shipped_platform(capsys: pytest.CaptureFixture[str]) -> None:
+    from ekslint.lint.rulepack import available_platforms
+
+    with pytest.raises(SystemExit):
+        run(["export", "--help"])
+    shown = " ".join(capsys.readouterr().out.split())  # argparse wraps the help
+    assert len(available_platforms()) > 3
+    assert all(f"{name}," in shown or f"{name} " in shown for name in available_platforms())
+    assert "platform-packs" in shown
+
+
 def test_output_file(tmp_path: Path) -> None:
     target = tmp_path / "daemon.json"
     assert run(["export", "docker", *FLAGS, "-o", str(target)]).out == ""

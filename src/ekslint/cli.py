@@ -17,6 +17,17 @@ if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
 COMMANDS = ("rules", "rule", "schema", "diagnose", "export", "server")
 
 
+def platform_help() -> str:
+    """--platform's help: the packs ekslint ships (read from its rules), and the user's own."""
+    from ekslint.config.settings import DEFAULT_PLATFORM
+    from ekslint.lint.rulepack import available_platforms
+
+    return (
+        f"rule pack: {', '.join(available_platforms())} (default: {DEFAULT_PLATFORM}), a pack "
+        "in the config's platform-packs, or the path of a pack file"
+    )
+
+
 class _Parser(argparse.ArgumentParser):
     """No abbreviated long options (``--fi`` must not run ``--fix``), and a suggestion for a
     mistyped one."""
@@ -135,14 +146,7 @@ def lint_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not search for a config file (an explicit --config still applies)",
     )
-    from ekslint.config.settings import DEFAULT_PLATFORM
-    from ekslint.lint.rulepack import available_platforms
-
-    conf.add_argument(
-        "--platform",
-        help=f"rule pack: {', '.join(available_platforms())} (default: {DEFAULT_PLATFORM}), a pack "
-        "in the config's platform-packs, or the path of a pack file",
-    )
+    conf.add_argument("--platform", help=platform_help())
     conf.add_argument(
         "--http-registry",
         action="append",

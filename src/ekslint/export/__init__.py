@@ -138,7 +138,9 @@ def export_parser() -> argparse.ArgumentParser:
     conf = parser.add_argument_group("configuration (as for linting)")
     conf.add_argument("--config", metavar="PATH", help="config file (default: search upwards)")
     conf.add_argument("--isolated", action="store_true", help="do not search for a config file")
-    conf.add_argument("--platform", help="tencent-eks (default), aliyun-eci, huawei-cci")
+    from ekslint.cli import platform_help
+
+    conf.add_argument("--platform", help=platform_help())
     conf.add_argument("--http-registry", action="append", default=[], metavar="HOST")
     conf.add_argument("--insecure-registry", action="append", default=[], metavar="HOST")
     return parser
