@@ -91,6 +91,22 @@ def test_add_suppressions_keeps_crlf_and_joins_an_existing_comment(tmp_path: Pat
     assert [(f["rule"], f["line"]) for f in remaining] == [("EKS018", 7)]
 
 
+def test_one_finding_is_counted_in_the_singular(tmp_path: Path) -> None:
+    path = tmp_path / "pod.yaml"
+    path.write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n"
+        "spec: {containers: [{name: a, image: registry.local/a:1}]}\n",
+        encoding="utf-8",
+    )
+    result = run([str(path), "--isolated", "--add-suppressions", REASON])
+    assert result.code == 0, result.err
+    assert "added suppression comments for 1 finding\n" in result.err
+    baseline = tmp_path / "baseline.json"
+    path.write_text(path.read_text().split("  #")[0] + "\n", encoding="utf-8")
+    written = run([str(path), "--isolated", "--write-baseline", str(baseline)])
+    assert f"wrote 1 finding to the baseline {baseline}\n" in written.err
+
+
 def test_json_and_string_embedded_findings_go_to_the_baseline(
     repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -255,7 +255,7 @@ class Run:
 
         if accepted:
             report.notes.append(
-                Note(args.baseline or "", f"{accepted} findings accepted by the baseline")
+                Note(args.baseline or "", f"{_findings(accepted)} accepted by the baseline")
             )
 
         # With a stream being fixed, stdout carries the manifests and the report goes to stderr;
@@ -418,7 +418,7 @@ class Run:
                 err.write(f"ekslint: {problem}\n")
                 return exitcodes.ERROR
             total = sum(written.counts.values())
-            err.write(f"ekslint: wrote {total} findings to the baseline {args.write_baseline}\n")
+            err.write(f"ekslint: wrote {_findings(total)} to the baseline {args.write_baseline}\n")
             return exitcodes.ERROR if failed else exitcodes.CLEAN
         from ekslint.adopt import annotate, clean_reason
         from ekslint.fix.fixer import WriteOptions, write_atomically
@@ -464,14 +464,14 @@ class Run:
             if left:
                 to_baseline.add(left, text)
                 baselined += len(left)
-        err.write(f"ekslint: added suppression comments for {added} findings\n")
+        err.write(f"ekslint: added suppression comments for {_findings(added)}\n")
         if baselined:
             problem = to_baseline.save()
             if problem is not None:
                 err.write(f"ekslint: {problem}\n")
                 return exitcodes.ERROR
             err.write(
-                f"ekslint: {baselined} findings cannot take a comment (JSON files, lines inside "
+                f"ekslint: {_findings(baselined)} cannot take a comment (JSON files, lines inside "
                 f"strings): accepted in the baseline {to_baseline.path}; lint with --baseline "
                 f"{to_baseline.path} to keep them accepted\n"
             )
@@ -492,6 +492,10 @@ def _one_name_per_file(inputs: list[str]) -> list[str]:
             seen.add(real)
         kept.append(path)
     return kept
+
+
+def _findings(count: int) -> str:
+    return f"{count} finding{'' if count == 1 else 's'}"
 
 
 def _severities(linter: Linter) -> dict[str, str]:
