@@ -82,6 +82,23 @@ def test_json_that_is_not_a_manifest_is_skipped(
     assert result.json["errors"] == []
 
 
+def test_named_yaml_that_is_no_kubernetes_object_is_not_counted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pre-commit names every staged YAML file: its own config and ekslint's are read, found to
+    hold no Kubernetes object, and not counted as manifests checked."""
+    write(tmp_path / ".pre-commit-config.yaml", "repos:\n  - repo: local\n    hooks: []\n")
+    write(tmp_path / ".ekslint.yaml", "platform: tencent-eks\n")
+    write(tmp_path / "pod.yaml", GOOD_POD)
+    write(tmp_path / "empty.yaml", "# nothing yet\n")  # an empty manifest is still one
+    monkeypatch.chdir(tmp_path)
+    names = [".pre-commit-config.yaml", ".ekslint.yaml", "pod.yaml", "empty.yaml"]
+    result = run([*names, "--color", "never"])
+    assert result.code == 0, result.err
+    assert result.out == "ekslint: 2 files checked: no findings.\n"
+    assert run([".pre-commit-config.yaml"]).out == "ekslint: 0 files checked: no findings.\n"
+
+
 def test_exclude_flags(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(tmp_path / ".ekslint.yaml", "exclude: ['legacy/**']\n")
     for name in ("legacy/a.yaml", "apps/a.yaml", "apps/gen/a.yaml"):

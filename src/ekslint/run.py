@@ -188,7 +188,7 @@ class Run:
         report = RunReport(
             primary.platform,
             _severities(primary),
-            files=len(results),
+            files=sum(1 for p, r in zip(inputs, results, strict=True) if p == "-" or _checked(r)),
             fix_mode=args.fix,
             unsafe_fixes=args.unsafe_fixes,
             configured=primary.selection.configured,
@@ -492,6 +492,19 @@ def _one_name_per_file(inputs: list[str]) -> list[str]:
             seen.add(real)
         kept.append(path)
     return kept
+
+
+def _checked(result: FileResult) -> bool:
+    """Whether a file counts as checked: not when its documents are all mappings that are no
+    Kubernetes object (a tool's config named explicitly) and nothing is reported about it."""
+    return bool(
+        result.objects
+        or not result.mappings
+        or result.chart
+        or result.skipped
+        or result.findings
+        or result.errors
+    )
 
 
 def _findings(count: int) -> str:

@@ -116,6 +116,11 @@ def iter_objects(root: Node | None) -> Iterator[KubeObject]:
     yield obj
 
 
+def is_kubernetes_object(node: Node | None) -> bool:
+    """A mapping with an apiVersion and a kind (an empty ``List`` too)."""
+    return _as_object(node) is not None
+
+
 def _as_object(node: Node | None) -> KubeObject | None:
     if not isinstance(node, MappingNode):
         return None

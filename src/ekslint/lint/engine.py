@@ -39,6 +39,7 @@ from ekslint.kube.objects import (
     api_group,
     is_core,
     is_foreign,
+    is_kubernetes_object,
     iter_objects,
 )
 from ekslint.kube.origins import ORIGIN_ANNOTATION, OriginLocator
@@ -74,6 +75,11 @@ class FileResult:
     skipped: bool = False  # a raw template: not linted
     # A chunk that could not be decoded (or the rest of an oversized input) is not in ``chunks``.
     text_lost: bool = False
+    # Documents that are mappings, and those of them that are Kubernetes objects (an apiVersion
+    # and a kind): a file of mappings none of which is one - a tool's YAML config - is not
+    # reported as checked (named explicitly, as pre-commit does, it is like a non-Kubernetes JSON).
+    mappings: int = 0
+    objects: int = 0
     # The chart folder, for a values file beside a Chart.yaml (read as chart values).
     chart: str | None = field(init=False)
 
@@ -203,6 +209,9 @@ class Linter:
                     )
                     continue
                 check_alias_expansion(root, text)
+                result.mappings += 1
+                if is_kubernetes_object(root):
+                    result.objects += 1
                 if result.chart is not None:
                     reports: Iterable[Finding | Pending] = self._lint_values(
                         root, ctx, result.chart

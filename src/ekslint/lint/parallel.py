@@ -64,6 +64,8 @@ def _lint(unit: tuple[str, str, tuple[int, int] | None]) -> dict[str, Any]:
         "errors": result.errors,
         "notes": result.notes,
         "skipped": result.skipped,
+        "mappings": result.mappings,
+        "objects": result.objects,
         "suppressions": result.suppressions.items if result.suppressions else [],
         "deferred": [d for _, d in linter.deferred],
         "inventory": linter.inventory,
@@ -113,6 +115,8 @@ def _merge(linter: Linter, result: FileResult, payload: dict[str, Any]) -> None:
             result.notes.append(note)
     if payload["skipped"]:
         result.skipped = True
+    result.mappings += payload["mappings"]
+    result.objects += payload["objects"]
     assert result.suppressions is not None
     result.suppressions.items.extend(payload["suppressions"])
     linter.deferred.extend((result, d) for d in payload["deferred"])
