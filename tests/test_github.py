@@ -186,6 +186,14 @@ def test_escaping(raw: str, data: str, prop: str) -> None:
     assert _unescape_property(prop) == raw
 
 
+def test_legacy_command_syntax_is_broken_everywhere() -> None:
+    """The runner acts on "##[command]" anywhere in a line: a manifest value or file name
+    carrying it is shown with the bracket escaped, in the message and in properties."""
+    line = command("error", "image 'x##[add-mask]y'", file="##[group]a.yaml", title="T")
+    assert "##[" not in line
+    assert line == "::error file=##\\[group]a.yaml,title=T::image 'x##\\[add-mask]y'"
+
+
 def test_command_leaves_out_missing_properties() -> None:
     assert command("error", "boom", file="a.yaml", line=None) == "::error file=a.yaml::boom"
     assert command("notice", "hi") == "::notice::hi"

@@ -31,8 +31,8 @@ _UNSAFE = re.compile(
 )
 _NAMED = {"\n": "\\n", "\r": "\\r", "\x1b": "\\e"}
 LEGACY_COMMAND = "##["
-_LEGACY_ESCAPED = "##\\["
-_JSON_LEGACY_ESCAPED = "##\\u005b"  # decodes back to "##[": the data stays exact
+LEGACY_ESCAPED = "##\\["
+_JSONLEGACY_ESCAPED = "##\\u005b"  # decodes back to "##[": the data stays exact
 
 
 def _escape_char(match: re.Match[str]) -> str:
@@ -71,7 +71,7 @@ def display_block(text: str, indent: str = "    ") -> str:
 def guard_line(line: str) -> str:
     """Neutralise workflow-command syntax in a line that has no line breaks left."""
     if LEGACY_COMMAND in line:
-        line = line.replace(LEGACY_COMMAND, _LEGACY_ESCAPED)
+        line = line.replace(LEGACY_COMMAND, LEGACY_ESCAPED)
     stripped = line.lstrip()
     if stripped.startswith("::"):
         at = len(line) - len(stripped)
@@ -93,4 +93,4 @@ def json_text(document: object, indent: int | None = 2) -> str:
     text = json.dumps(document, indent=indent, ensure_ascii=False)
     text = _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
     # `#` is never JSON syntax, so "##[" is always inside a string, where \u005b is "[".
-    return text.replace(LEGACY_COMMAND, _JSON_LEGACY_ESCAPED)
+    return text.replace(LEGACY_COMMAND, _JSONLEGACY_ESCAPED)

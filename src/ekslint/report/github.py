@@ -14,14 +14,16 @@ from typing import TextIO
 
 from ekslint.lint.findings import Finding
 from ekslint.report import RunReport
-from ekslint.report.escape import escape_controls
+from ekslint.report.escape import LEGACY_COMMAND, LEGACY_ESCAPED, escape_controls
 from ekslint.report.text import summary_line
 
 
 def escape_data(text: str) -> str:
     # The runner's own escapes for %, CR and LF, then the other control characters made visible
-    # and lone surrogates (a file name that is not UTF-8) written out, as in every other report.
-    return escape_controls(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
+    # and lone surrogates (a file name that is not UTF-8) written out, as in every other report;
+    # the runner looks for its legacy "##[command]" anywhere in a line, so that is broken too.
+    escaped = escape_controls(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
+    return escaped.replace(LEGACY_COMMAND, LEGACY_ESCAPED)
 
 
 def escape_property(text: str) -> str:
