@@ -116,6 +116,36 @@ def test_a_fix_no_source_can_take_becomes_a_patch_in_the_overlay(tree: Path) -> 
     assert snapshot(tree) == again
 
 
+def test_a_patch_keeps_what_the_source_fix_did(tree: Path) -> None:
+    """One object needs both: a source fix (the base's entry lacks its port) and a patch (the
+    overlay moves a container to another http registry). The patch replaces the annotation's
+    whole value, so it is built from the fixed source, not the render before it."""
+    deployment = tree / "base" / "deployment.yaml"
+    deployment.write_text(
+        BASE_DEPLOYMENT.replace('"10.0.0.1"', '"10.16.100.174"')
+        .replace("10.0.0.1:5000/team/web", "10.16.100.174:5000/team/web")
+        .replace("mytcr.tencentcloudcr.com/team/agent", "10.16.100.174:5000/team/agent")
+    )
+    with (tree / PROD / "kustomization.yaml").open("a") as kustomization:
+        kustomization.write(
+            "  - name: 10.16.100.174:5000/team/agent\n    newName: 10.0.0.9:5000/team/agent\n"
+        )
+    flags = ["--isolated", "--kustomize", PROD, "--format", "json"]
+    flags += ["--http-registry", "10.0.0.9:5000", "--http-registry", "10.16.100.174:5000"]
+    before = [f["rule"] for f in run(flags).json["findings"]]
+    assert before == ["EKS012", "EKS003", "EKS001"]
+    assert run([*flags, "--fix"]).code == 1  # EKS012 has no fix
+    assert 'registry-http-endpoint: "10.16.100.174:5000"' in deployment.read_text()
+    import yaml
+
+    patch = yaml.safe_load((tree / PROD / "ekslint-patch-deployment-web.yaml").read_text())
+    annotations = patch["spec"]["template"]["metadata"]["annotations"]
+    assert annotations == {
+        "eks.tke.cloud.tencent.com/registry-http-endpoint": "10.16.100.174:5000,10.0.0.9:5000"
+    }
+    assert [f["rule"] for f in run(flags).json["findings"]] == ["EKS012"]
+
+
 def test_diff_shows_the_fixes_and_writes_nothing(tree: Path) -> None:
     before = snapshot(tree)
     flags = ["--http-registry", "registry.prod.internal:5000"]

@@ -142,7 +142,16 @@ def _fix(run: Run, folder: str, result: FileResult, outcome: Outcome) -> None:
             by_source.setdefault(origin.path, []).append(finding)
         else:
             leftovers.append(finding)
+    fixed_before = len(outcome.fixed)
     leftovers += _fix_sources(run, by_source, unsafe, write, outcome)
+    if leftovers and write and len(outcome.fixed) > fixed_before:
+        # A patch replaces the whole annotation value: built from the render before the source
+        # fixes, it would put back what they fixed. Render again and patch what is still wrong.
+        wanted = {(f.rule, f.object) for f in leftovers}
+        result = lint_rendered(Linter(run.settings), folder, keep_text=True)
+        leftovers = [
+            f for f in result.findings if _fixable(f, unsafe) and (f.rule, f.object) in wanted
+        ]
     if leftovers:
         _patch_overlay(run, folder, result, leftovers, unsafe, write, outcome)
 
