@@ -119,7 +119,8 @@ def test_a_fix_no_source_can_take_becomes_a_patch_in_the_overlay(tree: Path) -> 
 def test_a_patch_keeps_what_the_source_fix_did(tree: Path) -> None:
     """One object needs both: a source fix (the base's entry lacks its port) and a patch (the
     overlay moves a container to another http registry). The patch replaces the annotation's
-    whole value, so it is built from the fixed source, not the render before it."""
+    whole value, so it is built from the fixed source, not the render before it; --diff shows
+    the same."""
     deployment = tree / "base" / "deployment.yaml"
     deployment.write_text(
         BASE_DEPLOYMENT.replace('"10.0.0.1"', '"10.16.100.174"')
@@ -134,6 +135,9 @@ def test_a_patch_keeps_what_the_source_fix_did(tree: Path) -> None:
     flags += ["--http-registry", "10.0.0.9:5000", "--http-registry", "10.16.100.174:5000"]
     before = [f["rule"] for f in run(flags).json["findings"]]
     assert before == ["EKS012", "EKS003", "EKS001"]
+    # --diff renders nothing again (nothing is written): its patch carries the source fix too.
+    value = "registry-http-endpoint: 10.16.100.174:5000,10.0.0.9:5000\n"
+    assert f"+        eks.tke.cloud.tencent.com/{value}" in run([*flags, "--diff"]).out
     assert run([*flags, "--fix"]).code == 1  # EKS012 has no fix
     assert 'registry-http-endpoint: "10.16.100.174:5000"' in deployment.read_text()
     import yaml

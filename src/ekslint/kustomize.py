@@ -152,8 +152,22 @@ def _fix(run: Run, folder: str, result: FileResult, outcome: Outcome) -> None:
         leftovers = [
             f for f in result.findings if _fixable(f, unsafe) and (f.rule, f.object) in wanted
         ]
+    along: list[Finding] = []
+    if leftovers and not write:
+        # Nothing written to render again (--diff): the patch carries the source fixes of its
+        # objects too, so the value it sets is the fixed one.
+        done = {(f.path, f.rule, f.line, f.column) for f in outcome.fixed[fixed_before:]}
+        objects = {f.object for f in leftovers}
+        along = [
+            f
+            for path, rendered in by_source.items()
+            for f in rendered
+            if f.origin
+            and f.object in objects
+            and (path, f.rule, f.origin.line, f.origin.column) in done
+        ]
     if leftovers:
-        _patch_overlay(run, folder, result, leftovers, unsafe, write, outcome)
+        _patch_overlay(run, folder, result, leftovers, unsafe, write, outcome, along)
 
 
 def _fix_sources(
@@ -209,14 +223,18 @@ def _patch_overlay(
     unsafe: bool,
     write: bool,
     outcome: Outcome,
+    along: list[Finding],
 ) -> None:
+    """Patches in the overlay for ``findings``; ``along``: findings fixed in their sources,
+    applied to the rendered objects as well (not reported again)."""
     kustomization = kustomization_file(folder)
     assert kustomization is not None  # render() checked
     settings = read_kustomization(kustomization)
     prefix, suffix = str(settings.get("namePrefix") or ""), str(settings.get("nameSuffix") or "")
     linter = Linter(run.settings)
     linter.origins = run.linter.origins
-    wanted = {(f.rule, f.chunk, f.object) for f in findings}
+    wanted = {(f.rule, f.chunk, f.object) for f in [*findings, *along]}
+    already = {id(f) for f in along}
     fixer = Fixer(
         linter, unsafe=unsafe, write=False, only=lambda f: (f.rule, f.chunk, f.object) in wanted
     )
@@ -281,6 +299,8 @@ def _patch_overlay(
         if updated is not None:
             text = updated
         for finding in done:
+            if id(finding) in already:
+                continue
             if finding.fix is not None:  # say where the fix went
                 finding.fix = Fix(
                     finding.fix.applicability,
