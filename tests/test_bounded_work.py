@@ -180,3 +180,14 @@ def test_a_large_config_stays_out_of_the_machine_wide_cache(tmp_path: Path) -> N
     entries = marshal.loads(cached.read_bytes())
     assert str(big) not in entries
     assert any(key.endswith("workloads.yaml") for key in entries)  # the shipped data stays
+
+
+def test_a_long_message_in_the_full_text_report() -> None:
+    """A message echoing a huge value is wrapped in lines of about 120 characters, each break
+    looked for only where it may fall (scanning the rest of the text each time took hours)."""
+    from ekslint.report.text import FIRST_LINE, wrap
+
+    text = "image (x" + "a, " * 1_000_000 + ")"
+    lines = wrap(text)
+    assert max(len(line) for line in lines) <= FIRST_LINE
+    assert " ".join(lines) == text  # every break at a blank, kept by the join

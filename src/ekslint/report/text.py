@@ -170,7 +170,7 @@ def split_first_line(text: str, limit: int = FIRST_LINE) -> tuple[str, str]:
     such a space, else at any space."""
     if len(text) <= limit:
         return text, ""
-    outside = _outside_brackets_and_quotes(text)
+    outside = _outside_brackets_and_quotes(text[: limit + 1])  # only where a break may fall
     for separator in _CLAUSES:
         at = text.rfind(separator, 0, limit)
         while at > limit // 3 and not outside[at]:
