@@ -7,7 +7,9 @@ command's ru_maxrss is its own peak and that of its descendants.
 
 Protocol, one JSON object a line: run.py writes {"argv", "cwd", "env", "stdout", "stderr"}; this
 answers {"pid"} as soon as the command started (so run.py can kill its process group on a
-timeout), then {"seconds", "status", "maxrss"} when it ended (maxrss as the OS reports it).
+timeout), then {"seconds", "cpu", "status", "maxrss"} when it ended: cpu is the user plus system
+time of the command and its waited-for descendants (ru_utime + ru_stime from wait4), maxrss as
+the OS reports it.
 """
 
 import json
@@ -46,7 +48,14 @@ def main() -> None:
         _, status, usage = os.wait4(pid, 0)
         seconds = time.perf_counter() - started
         print(
-            json.dumps({"seconds": seconds, "status": status, "maxrss": usage.ru_maxrss}),
+            json.dumps(
+                {
+                    "seconds": seconds,
+                    "cpu": usage.ru_utime + usage.ru_stime,
+                    "status": status,
+                    "maxrss": usage.ru_maxrss,
+                }
+            ),
             flush=True,
         )
 

@@ -32,6 +32,30 @@ class _Parser(argparse.ArgumentParser):
     """No abbreviated long options (``--fi`` must not run ``--fix``), and a suggestion for a
     mistyped one."""
 
+    # argparse makes a help formatter for every add_argument (to check the metavar), and the
+    # default one asks the terminal for its width, importing shutil (and with it zlib, bz2 and
+    # lzma): 6 % of a one-file run. The terminal's width matters only for text that is printed.
+    _printing = False
+
+    def _get_formatter(self) -> argparse.HelpFormatter:
+        if self._printing:
+            return super()._get_formatter()
+        return argparse.HelpFormatter(self.prog, width=80)  # only checks metavars
+
+    def format_help(self) -> str:
+        self._printing = True
+        try:
+            return super().format_help()
+        finally:
+            self._printing = False
+
+    def format_usage(self) -> str:
+        self._printing = True
+        try:
+            return super().format_usage()
+        finally:
+            self._printing = False
+
     def error(self, message: str) -> NoReturn:
         import difflib
 

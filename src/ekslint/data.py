@@ -82,7 +82,8 @@ def _load_cache() -> dict[str, tuple[int, int, str, Any]]:
                 with open(path, "rb") as handle:
                     if os.fstat(handle.fileno()).st_size > _CACHE_TOTAL_BYTES:
                         raise ValueError("larger than any cache this version writes")
-                    loaded = marshal.load(handle)
+                    # One read: marshal.load on a file reads it in small pieces.
+                    loaded = marshal.loads(handle.read())
                 if isinstance(loaded, dict):
                     _cache = loaded
             except (OSError, EOFError, ValueError, TypeError):

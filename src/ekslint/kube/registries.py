@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
 from collections.abc import Iterable
 from enum import Enum
@@ -22,12 +23,11 @@ def _matcher(patterns: Iterable[str]) -> re.Pattern[str]:
 
 
 class RegistryCatalog:
-    """The built-in lists from ``rules/registries.yaml``, compiled once."""
+    """The built-in lists from ``rules/registries.yaml``, each compiled once, when first needed
+    (a commit's few images may need none: compiling them is a tenth of a one-file run)."""
 
     def __init__(self) -> None:
         lists = registry_lists()
-        self._public = _matcher(lists["public"])
-        self._tcr = _matcher(lists["tcr"])
         self._tcr_mirrors = frozenset(h.lower() for h in lists["tcr-public-mirrors"])
         self._public_tcr = [
             (_matcher(group["registries"]), frozenset(n["namespace"] for n in group["namespaces"]))
@@ -36,6 +36,14 @@ class RegistryCatalog:
         self._private_suffixes = tuple(lists["private-suffixes"])
         self.lookalike_names = frozenset(lists["lookalike-names"])
         self._lists: dict[str, re.Pattern[str]] = {}
+
+    @functools.cached_property
+    def _public(self) -> re.Pattern[str]:
+        return _matcher(registry_lists()["public"])
+
+    @functools.cached_property
+    def _tcr(self) -> re.Pattern[str]:
+        return _matcher(registry_lists()["tcr"])
 
     def listed(self, list_name: str, registry: str) -> bool:
         """Whether ``registry``'s host matches a pattern of a list in ``rules/registries.yaml``."""
@@ -63,7 +71,7 @@ class RegistryCatalog:
 
     def classify(self, registry: str) -> Kind:
         host, port = split_host_port(registry.lower())
-        if self._public.match(host) and port in (None, "443"):
+        if port in (None, "443") and self._public.match(host):
             return Kind.PUBLIC
         if port not in (None, "443"):
             return Kind.SELF_HOSTED

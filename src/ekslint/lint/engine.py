@@ -14,7 +14,9 @@ from collections.abc import Iterable, Iterator
 import yaml
 
 from ekslint.config.settings import Settings
+from ekslint.data import workloads
 from ekslint.input import helm, read
+from ekslint.input.prefilter import DocumentFilter, check_syntax
 from ekslint.input.yamlnodes import (
     MappingNode,
     SequenceNode,
@@ -24,6 +26,7 @@ from ekslint.input.yamlnodes import (
     parse_error,
 )
 from ekslint.kube.carriers import (
+    CONTAINER_LISTS,
     carrier_elsewhere,
     carrier_of,
     first_image_outside,
@@ -106,6 +109,14 @@ class Linter:
         self.inventory = Inventory()
         self.deferred: list[tuple[FileResult, Pending]] = []  # settled after all inputs
         self.origins: OriginLocator | None = None  # made when rendered input names sources
+        self._document_filter: DocumentFilter | None = None
+
+    @property
+    def document_filter(self) -> DocumentFilter:
+        """Which chunks need composing (built on first use: a one-file run may not need it)."""
+        if self._document_filter is None:
+            self._document_filter = document_filter(self.platform)
+        return self._document_filter
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -188,6 +199,15 @@ class Linter:
     def lint_chunk(self, chunk: read.Chunk, result: FileResult) -> list[Finding]:
         """Findings of one document chunk (pending ones are queued on the linter)."""
         text, first_line = chunk.text, chunk.first_line
+        if result.chart is None and self.document_filter.inert(text):
+            try:
+                check_syntax(text)  # no finding can come from it, but its YAML errors do
+            except yaml.YAMLError as exc:
+                line, column, message = parse_error(exc, text)
+                result.errors.append(
+                    InputError(result.path, first_line + line + 1, column + 1, message)
+                )
+            return []
         source = helm.template_source(text)
         ctx = Context(self.settings, self.platform, self.catalog, result.path, chunk, source)
         findings: list[Finding] = []
@@ -412,3 +432,32 @@ class Linter:
 
     def severity_of(self, finding: Finding) -> str:
         return self.selection.severity_of(finding.rule, finding.severity)
+
+
+def document_filter(platform: Platform) -> DocumentFilter:
+    """What makes a chunk worth composing, taken from the rule data and the code that reads
+    it, so that a new platform or carrier is covered."""
+    data = workloads()
+    words = {
+        platform.prefix,
+        *platform.annotations.values(),
+        *platform.known_annotations,
+        # The generic pod search's container lists (carriers' own paths come with their kinds).
+        *(path.rpartition(".")[2] for path in CONTAINER_LISTS),
+        "image",  # also `images`: images outside any carrier get a note
+        "Secret",  # pods' imagePullSecrets (Secrets themselves are known by their kind)
+        "ekslint",  # suppression comments and the object annotation
+        ORIGIN_ANNOTATION,
+        "{{",  # templates
+    }
+    if platform.global_defaults:  # the cluster-wide defaults ConfigMap, known by its name
+        words.add(platform.global_defaults["name"])
+    carried = {(entry["group"], kind) for entry in data["carriers"] for kind in entry["kinds"]}
+    no_pods = {(group, kind) for group, kinds in data["no-pods"].items() for kind in kinds}
+    return DocumentFilter(
+        words,
+        {"ServiceAccount", "Secret"},  # taken into the inventory (inventory_entry), any group
+        carried,
+        data["foreign-api-groups"],
+        no_pods,
+    )
