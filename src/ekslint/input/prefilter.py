@@ -115,23 +115,31 @@ class DocumentFilter:
         return any(word in text for word in self._words)
 
     def inert(self, text: str) -> bool:
+        return self.skip(text) is not None
+
+    def skip(self, text: str) -> tuple[str, str] | tuple[()] | None:
+        """None: compose the chunk. Otherwise no check can find anything in it, and this is
+        what the file count still needs: its root's ``(kind, apiVersion)`` ("" when absent),
+        or ``()`` for an empty document."""
         if _RawParser is None or not ENABLED or self.mentions(text) or _opaque(text):
-            return False
+            return None
         root = _plain_mapping(text)
         if root is None:
-            return False
-        kind, api_version = root
+            return None
+        kind, api_version, is_mapping = root
         group = api_version.rpartition("/")[0]
         if kind in self._kinds or (group, kind) in self._group_kinds or group in self._api_groups:
-            return False
+            return None
         read = text
         if "\\" in text and any(escape in text for escape in _MAYBE_HIDING):
             # What the double-quoted scalars say, escapes applied (elsewhere the text is read
             # as written, which the tests above covered).
             read = _ESCAPE.sub(_unescape, text)
             if self.mentions(read):
-                return False
-        return (group, kind) in self._unsearched or read.count("spec") < 2 or _one_spec_key(read)
+                return None
+        if (group, kind) in self._unsearched or read.count("spec") < 2 or _one_spec_key(read):
+            return (kind, api_version) if is_mapping else ()
+        return None
 
 
 def check_syntax(text: str) -> None:
@@ -210,10 +218,10 @@ def _simple(value: str) -> str | None:
     return next((name for name in plain.groups() if name), None) if plain else None
 
 
-def _plain_mapping(text: str) -> tuple[str, str] | None:
-    """The root's ``kind`` and ``apiVersion`` ("" when absent) when the root is a block mapping
-    whose keys, and ``metadata``'s and its ``annotations``', are each written once, or ("", "")
-    for an empty chunk; None when that cannot be told from the text."""
+def _plain_mapping(text: str) -> tuple[str, str, bool] | None:
+    """The root's ``kind`` and ``apiVersion`` ("" when absent) and True when the root is a block
+    mapping whose keys, and ``metadata``'s and its ``annotations``', are each written once, or
+    ("", "", False) for an empty chunk; None when that cannot be told from the text."""
     keys: set[str] = set()
     kind = api_version = ""
     metadata: str | None = None  # its line
@@ -253,7 +261,7 @@ def _plain_mapping(text: str) -> tuple[str, str] | None:
             for line in text.splitlines()
             if not line.startswith(("---", "...", "%"))
         )
-        return None if content else ("", "")
+        return None if content else ("", "", False)
     if _first_content_indented(text):
         return None  # the mapping found at column 0 is not the root
     if metadata is not None:
@@ -263,7 +271,7 @@ def _plain_mapping(text: str) -> tuple[str, str] | None:
         annotations = _unique_block(text, start, following.start() if following else len(text))
         if annotations is None or (annotations and _unique_block(text, *annotations) is None):
             return None
-    return kind, api_version
+    return kind, api_version, True
 
 
 def _first_content_indented(text: str) -> bool:

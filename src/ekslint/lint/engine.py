@@ -199,7 +199,12 @@ class Linter:
     def lint_chunk(self, chunk: read.Chunk, result: FileResult) -> list[Finding]:
         """Findings of one document chunk (pending ones are queued on the linter)."""
         text, first_line = chunk.text, chunk.first_line
-        if result.chart is None and self.document_filter.inert(text):
+        skipped = None if result.chart is not None else self.document_filter.skip(text)
+        if skipped is not None:
+            if skipped:  # a mapping: counted as the composed path counts it
+                result.mappings += 1
+                if skipped[0] and skipped[1]:
+                    result.objects += 1
             try:
                 check_syntax(text)  # no finding can come from it, but its YAML errors do
             except yaml.YAMLError as exc:
