@@ -49,6 +49,8 @@ from typing import Any
 
 import yaml
 
+from ekslint.kube.images import docker_hub_meant
+
 ROOT = Path(__file__).resolve().parents[1]
 CORPORA = [
     ROOT.parent / "shared" / "corpus" / "real",
@@ -341,6 +343,10 @@ def comparable(data: Any) -> Any:
                 if kept:
                     result[key] = kept
                 continue
+            if key == "image" and isinstance(value, str):
+                # EKS017's unsafe fix: an image on hub.docker.com becomes the Docker Hub
+                # reference its author meant (the one image change a fix may make).
+                value = docker_hub_meant(value) or value
             value = comparable(value)
             if key in ("metadata", "annotations") and value in ({}, None):
                 continue  # an empty one may be created or left by a fix: same as absent
