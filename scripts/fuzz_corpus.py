@@ -125,12 +125,21 @@ def _child_indent(lines: list[str], at: int) -> str:
     return " " * (here + 2)
 
 
+def _block_keys(lines: list[str]) -> list[int]:
+    """The lines that open a block mapping (``key:`` with nothing after it)."""
+    return [i for i, line in enumerate(lines) if _BLOCK_KEY.match(line)]
+
+
+def _pick_block(lines: list[str], rng: random.Random) -> int | None:
+    blocks = _block_keys(lines)
+    return rng.choice(blocks) if blocks else None
+
+
 def insert_annotation(text: str, rng: random.Random) -> str | None:
     lines = _lines(text)
-    blocks = [i for i, line in enumerate(lines) if _BLOCK_KEY.match(line)]
-    if not blocks:
+    at = _pick_block(lines, rng)
+    if at is None:
         return None
-    at = rng.choice(blocks)
     child = _child_indent(lines, at)
     entry = f"{rng.choice(KEYS)}: {rng.choice(VALUES)}"
     if _BLOCK_KEY.match(lines[at]).group(2) == "metadata":  # type: ignore[union-attr]
@@ -165,10 +174,9 @@ def lone_cr(text: str, rng: random.Random) -> str | None:
 
 def merge_key(text: str, rng: random.Random) -> str | None:
     lines = _lines(text)
-    blocks = [i for i, line in enumerate(lines) if _BLOCK_KEY.match(line)]
-    if not blocks:
+    at = _pick_block(lines, rng)
+    if at is None:
         return None
-    at = rng.choice(blocks)
     child = _child_indent(lines, at)
     merged = rng.choice(
         [
@@ -184,10 +192,9 @@ def merge_key(text: str, rng: random.Random) -> str | None:
 
 def null_mapping(text: str, rng: random.Random) -> str | None:
     lines = _lines(text)
-    blocks = [i for i, line in enumerate(lines) if _BLOCK_KEY.match(line)]
-    if not blocks:
+    at = _pick_block(lines, rng)
+    if at is None:
         return None
-    at = rng.choice(blocks)
     match = _BLOCK_KEY.match(lines[at])
     assert match is not None
     child = _child_indent(lines, at)
@@ -206,7 +213,7 @@ def null_mapping(text: str, rng: random.Random) -> str | None:
 
 def anchor_alias(text: str, rng: random.Random) -> str | None:
     lines = _lines(text)
-    blocks = [i for i, line in enumerate(lines) if _BLOCK_KEY.match(line)]
+    blocks = _block_keys(lines)
     if len(blocks) < 2:
         return None
     first, second = sorted(rng.sample(blocks, 2))

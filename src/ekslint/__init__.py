@@ -23,19 +23,6 @@ if TYPE_CHECKING:  # mypy and editors see the API as if imported here
     )
     from ekslint.config.load import ConfigError
 
-_API = frozenset(
-    {
-        "Finding",
-        "Fix",
-        "ObjectRef",
-        "Settings",
-        "TextEdit",
-        "fix_text",
-        "lint_text",
-        "lint_texts",
-        "load_settings",
-    }
-)
 
 __all__ = [
     "ConfigError",
@@ -50,6 +37,7 @@ __all__ = [
     "lint_texts",
     "load_settings",
 ]
+_API = frozenset(__all__) - {"ConfigError", "__version__"}  # the names ekslint.api defines
 
 
 def __getattr__(name: str) -> object:

@@ -129,8 +129,10 @@ class RuleSelection:
         return self._severity.get(rule_id, "warning")
 
     def severity_of(self, rule_id: str, own: str | None) -> str:
-        """A finding's severity: the configured one, else the finding's own (a rule whose
-        cases differ in certainty sets it), else the rule's."""
-        if own is None or rule_id in self.configured:
-            return self.severity(rule_id)
-        return own
+        return finding_severity(self.severity(rule_id), own, rule_id in self.configured)
+
+
+def finding_severity(rule_severity: str, own: str | None, configured: bool) -> str:
+    """A finding's severity: the configured one, else the finding's own (a rule whose cases
+    differ in certainty sets it), else the rule's."""
+    return rule_severity if own is None or configured else own

@@ -64,11 +64,15 @@ class RunReport:
     texts: dict[str, str] = field(default_factory=dict, init=False)
 
     def severity(self, finding: Finding) -> str:
-        # The same precedence as RuleSelection.severity_of: configured, own, rule's.
+        # Imported here: the linter has loaded it by now; `--version` and diagnose need not.
+        from ekslint.lint.selection import finding_severity
+
         severities = self.severities_by_path.get(finding.path, self.severities)
-        if finding.severity is None or finding.rule in self.configured:
-            return severities.get(finding.rule, "warning")
-        return finding.severity
+        return finding_severity(
+            severities.get(finding.rule, "warning"),
+            finding.severity,
+            finding.rule in self.configured,
+        )
 
     def fixable(self, finding: Finding) -> bool:
         fix = finding.fix
