@@ -78,9 +78,23 @@ def test_corpus_same_either_way() -> None:
         assert one == two
 
 
-def test_fixing_in_workers_is_the_same(tmp_path: Path) -> None:
-    """--fix lints in worker processes and reads again only the files it fixes: the files
-    written and the report are those of a single-process run."""
+@pytest.mark.parametrize("mode", ["--fix", "--diff"])
+def test_fixing_in_workers_is_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    """--fix lints in worker processes, then reads again, fixes and writes the files it fixes
+    in forked workers: the files written, the diff and the report are those of a
+    single-process run. One file cannot be written (read-only): its error comes back too."""
+    import ekslint.lint.parallel
+
+    forked: list[int] = []
+    real = ekslint.lint.parallel.map_in_forks
+
+    def spy(task: object, items: list[int], workers: int) -> object:
+        forked.append(len(items))
+        return real(task, items, workers)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ekslint.lint.parallel, "map_in_forks", spy)
     source = tmp_path / "source"
     source.mkdir()
     for number in range(30):
@@ -90,11 +104,19 @@ def test_fixing_in_workers_is_the_same(tmp_path: Path) -> None:
     for jobs in ("1", "2"):
         copy = tmp_path / f"jobs{jobs}"
         shutil.copytree(source, copy)
-        result = run([str(copy), "--fix", "--isolated", "--format", "json", "-j", jobs])
-        assert result.code == 1, result.err  # EKS012 has no fix
-        report = json.loads(result.out.replace(str(copy), "<dir>"))
-        reports.append(report)
-        assert report["summary"]["fixed"] == 10
+        (copy / "m03.yaml").chmod(0o444)
+        result = run([str(copy), mode, "--isolated", "--format", "json", "-j", jobs])
+        assert result.code in (1, 2), result.err
+        report = json.loads(
+            result.err.replace(str(copy), "<dir>")
+            if mode == "--diff"
+            else result.out.replace(str(copy), "<dir>")
+        )
+        reports.append((result.code, report, result.out.replace(str(copy), "<dir>")))
+        if mode == "--fix":
+            assert report["summary"]["fixed"] == 9
+            assert any("m03.yaml" in e["path"] for e in report["errors"])
+    assert forked == [10]  # only the two-worker run forked, for the ten files to fix
     assert reports[0] == reports[1]
     for name in sorted(p.name for p in source.iterdir()):
         assert (tmp_path / "jobs1" / name).read_bytes() == (tmp_path / "jobs2" / name).read_bytes()

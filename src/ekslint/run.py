@@ -26,9 +26,12 @@ if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
     from typing import TextIO
 
     from ekslint.baseline import Baseline
+    from ekslint.fix.fixer import Fixer, FixOutcome
     from ekslint.input.project import Listing
 
 WRITE_THREADS = 4  # fixed files written (each waiting on its fsync) while the next are fixed
+# Fewer files to fix than this are fixed here: forking the workers would cost more.
+MIN_FORKED_FIXES = 4
 
 
 @record(frozen=True)
@@ -166,10 +169,20 @@ class Run:
             linter.resolve_deferred()
         for result, owner in zip(results, owners, strict=True):
             owner.finish(result)
+        fixers: dict[int, Fixer] = {}
+        fixed_in_workers: dict[int, FixOutcome] = {}
         if self.fixing:
+            fixers = self._fixers(owners)
+            for index, (result, outcome) in self._fix_in_workers(
+                inputs, names, results, owners, fixers
+            ).items():
+                results[index] = result
+                fixed_in_workers[index] = outcome
             results = [
-                self._to_fix(path, name, result, owner)
-                for path, name, result, owner in zip(inputs, names, results, owners, strict=True)
+                result if index in fixed_in_workers else self._to_fix(path, name, result, owner)
+                for index, (path, name, result, owner) in enumerate(
+                    zip(inputs, names, results, owners, strict=True)
+                )
             ]
 
         baseline = None
@@ -203,24 +216,15 @@ class Run:
         diff_text = ""
         fixed_texts: dict[int, str] = {}
         if self.fixing:
-            from ekslint.fix.fixer import Fixer, WriteOptions
-
-            options = WriteOptions.for_paths(
-                list(args.paths),
-                outside_links=args.fix_outside_links,
-                read_only=args.fix_read_only,
-            )
             writes = self._write_pool(inputs)
-            fixers: dict[int, Fixer] = {}
             outcomes = []
-            for path, result, owner in zip(inputs, results, owners, strict=True):
-                fixer = fixers.get(id(owner))
-                if fixer is None:
-                    fixer = fixers[id(owner)] = Fixer(
-                        owner, unsafe=args.unsafe_fixes, write=not args.diff, options=options
-                    )
-                    fixer.writes = writes
-                outcomes.append((path, result, fixer, fixer.fix(path, result)))
+            for index, (path, result, owner) in enumerate(
+                zip(inputs, results, owners, strict=True)
+            ):
+                fixer = fixers[id(owner)]
+                fixer.writes = writes
+                outcome = fixed_in_workers.get(index) or fixer.fix(path, result)
+                outcomes.append((path, result, fixer, outcome))
             for index, (path, result, fixer, outcome) in enumerate(outcomes):
                 fixer.settle(outcome)
                 report.fixed.extend(outcome.fixed)
@@ -309,17 +313,66 @@ class Run:
     def _to_fix(self, path: str, name: str, result: FileResult, owner: Linter) -> FileResult:
         """A result the fixer can work on: one linted in a worker process came back without
         its text, so a file with a fix to apply is read (and linted) again, here."""
-        if result.chunks or result.errors or result.skipped:
-            return result
-        unsafe = bool(self.options.unsafe_fixes)
-        if not any(
-            f.fix is not None and (f.fix.applicability == "safe" or unsafe) for f in result.findings
-        ):
+        if not self._needs_fix(result):
             return result
         fresh = owner.lint_file(path, name, keep_text=True)
         fresh.findings += owner.resolve_for(fresh)
         owner.finish(fresh)
         return fresh
+
+    def _fixers(self, owners: list[Linter]) -> dict[int, Fixer]:
+        """One Fixer per linter (config) in use, by the linter's id."""
+        from ekslint.fix.fixer import Fixer, WriteOptions
+
+        args = self.options
+        options = WriteOptions.for_paths(
+            list(args.paths), outside_links=args.fix_outside_links, read_only=args.fix_read_only
+        )
+        fixers: dict[int, Fixer] = {}
+        for owner in owners:
+            if id(owner) not in fixers:
+                fixers[id(owner)] = Fixer(
+                    owner, unsafe=args.unsafe_fixes, write=not args.diff, options=options
+                )
+        return fixers
+
+    def _needs_fix(self, result: FileResult) -> bool:
+        """A result linted in a worker process, without its text, that has a fix to apply."""
+        if result.chunks or result.errors or result.skipped:
+            return False
+        unsafe = bool(self.options.unsafe_fixes)
+        return any(
+            f.fix is not None and (f.fix.applicability == "safe" or unsafe) for f in result.findings
+        )
+
+    def _fix_in_workers(
+        self,
+        inputs: list[str],
+        names: list[str],
+        results: list[FileResult],
+        owners: list[Linter],
+        fixers: dict[int, Fixer],
+    ) -> dict[int, tuple[FileResult, FixOutcome]]:
+        """The files with a fix to apply, read again, fixed and written in worker processes,
+        when the inputs were linted in workers too: the fixing would otherwise run on one core
+        after the linting ran on all of them. The workers are forked now, so each inherits what
+        fixing reads - every input's and the project's context, resolved - as it stands."""
+        from ekslint.lint.parallel import map_in_forks, worth_it
+
+        args = self.options
+        workers = worth_it(inputs, args.jobs)
+        todo = [i for i, result in enumerate(results) if self._needs_fix(result)]
+        adopting = args.write_baseline or args.add_suppressions is not None
+        if workers < 2 or len(todo) < MIN_FORKED_FIXES or adopting:
+            return {}  # adopting writes no fixes; see execute
+
+        def fix_one(index: int) -> tuple[FileResult, FixOutcome]:
+            path, owner = inputs[index], owners[index]
+            fresh = self._to_fix(path, names[index], results[index], owner)
+            return fresh, fixers[id(owner)].fix(path, fresh)
+
+        done = map_in_forks(fix_one, todo, workers)
+        return {} if done is None else dict(zip(todo, done, strict=True))
 
     def _write_pool(self, inputs: list[str]) -> ThreadPoolExecutor | None:
         """Threads to write fixed files in, when there are files to write (not --diff, not a

@@ -260,7 +260,8 @@ class Fixer:
                 )
             )
 
-        shared = _shared_spans(text)
+        guard = self._guard(result)
+        shared = _shared_spans(text, guard)
         kept: list[Finding] = []
         for finding in chosen:
             assert finding.fix is not None
@@ -268,7 +269,7 @@ class Fixer:
                 refuse(finding, "it would edit an anchored node that an alias repeats elsewhere")
             else:
                 kept.append(finding)
-        sound = self._sound(text, kept, refuse, self._guard(result))
+        sound = self._sound(text, kept, refuse, guard)
         return sound, apply_edits(text, _edits_of(sound))
 
     def _guard(self, result: FileResult) -> Guard:
@@ -320,18 +321,15 @@ def _edits_of(findings: list[Finding]) -> list[Edit]:
     return list({e for f in findings if f.fix for e in f.fix.edits})
 
 
-def _shared_spans(text: str) -> list[tuple[int, int]]:
+def _shared_spans(text: str, guard: Guard) -> list[tuple[int, int]]:
     """Character spans of the nodes an alias repeats (an anchored node and what it holds): an
     edit there changes every place the alias stands for, not only the finding's."""
-    import yaml
-
-    from ekslint.input.yamlnodes import MappingNode, SequenceNode, compose_documents
+    from ekslint.input.yamlnodes import MappingNode, SequenceNode
 
     visits: dict[int, int] = {}
     spans: list[tuple[int, int]] = []
-    try:
-        roots = list(compose_documents(text))
-    except yaml.YAMLError:  # the linter read it; a second reading would not fail
+    roots = guard.documents(text)  # read once for this and for the guard's comparison
+    if roots is None:  # the linter read it; a second reading would not fail
         return []
     stack = [root for root in roots if root is not None]
     while stack:

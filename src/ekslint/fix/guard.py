@@ -46,6 +46,8 @@ _SECTIONS = ("annotations", "labels")
 # A scalar compares as its resolved tag and its text: no Python value is constructed (a
 # constructor raises on `2020-13-45`, `!!int x` or an unknown tag; these compare as written).
 Scalar = tuple[str, str]
+# Texts and verdicts a Guard remembers: a chunk's rounds (at most the fixer's MAX_ROUNDS) fit.
+_REMEMBERED = 16
 
 
 class Guard:
@@ -67,22 +69,34 @@ class Guard:
         self.pod_metadata = pod_metadata
         self._paths: frozenset[str] = frozenset()
         self._chains: frozenset[str] = frozenset()
+        self._verdicts: dict[tuple[str, str], str | None] = {}
+        self._texts: dict[str, tuple[list[Node], Counter[str]]] = {}
 
     def unintended_change(self, before: str, after: str) -> str | None:
         """None when ``after`` differs from ``before`` only as fixes may; else what differs."""
+        # The fixer asks about the same pair twice (a round's fixes, then the chunk's sum when
+        # one round did it) and reads each round's text twice: both are remembered, briefly.
+        key = (before, after)
+        if key not in self._verdicts:
+            if len(self._verdicts) >= _REMEMBERED:
+                self._verdicts.clear()
+            self._verdicts[key] = self._judge(before, after)
+        return self._verdicts[key]
+
+    def _judge(self, before: str, after: str) -> str | None:
         try:
-            old = list(yaml.compose_all(before, Loader=_Loader))
+            old, old_duplicates = self._read(before)
         except (yaml.YAMLError, RecursionError):
             return "the original cannot be read again to compare"
         try:
-            new = list(yaml.compose_all(after, Loader=_Loader))
+            new, new_duplicates = self._read(after)
         except (yaml.YAMLError, RecursionError) as exc:
             return f"the fixed text does not parse ({_first_line(exc)})"
         if len(old) != len(new):
             return f"{len(old)} documents became {len(new)}"
         if _is_json(before) and not _is_json(after):
             return "a JSON document would no longer be JSON"
-        added = _duplicate_keys(new) - _duplicate_keys(old)
+        added = new_duplicates - old_duplicates
         if added:
             return f"duplicate key {next(iter(added))!r}"
         for number, (before_doc, after_doc) in enumerate(zip(old, new, strict=True), start=1):
@@ -91,6 +105,22 @@ class Guard:
             if problem is not None:
                 return problem if len(old) == 1 else f"document {number}: {problem}"
         return None
+
+    def documents(self, text: str) -> list[Node] | None:
+        """The documents of ``text`` as the comparison reads them; None if it does not parse."""
+        try:
+            return self._read(text)[0]
+        except (yaml.YAMLError, RecursionError):
+            return None
+
+    def _read(self, text: str) -> tuple[list[Node], Counter[str]]:
+        """The documents of ``text`` and its duplicate keys; raises what composing raises."""
+        if text not in self._texts:
+            if len(self._texts) >= _REMEMBERED:
+                self._texts.clear()
+            documents = list(yaml.compose_all(text, Loader=_Loader))
+            self._texts[text] = (documents, _duplicate_keys(documents))
+        return self._texts[text]
 
     def _learn_paths(self, before: Node | None, after: Node | None) -> None:
         paths: set[str] = set()

@@ -18,7 +18,10 @@ from ekslint.lint.suppress import Suppressions
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from collections.abc import Callable
+    from typing import Any, TypeVar
+
+    T = TypeVar("T")
 
 # Below this much input, starting workers costs more than it saves (measured with bench/).
 MIN_PARALLEL_BYTES = 2_000_000
@@ -125,3 +128,32 @@ def _merge(linter: Linter, result: FileResult, payload: dict[str, Any]) -> None:
     linter.inventory.secrets.update(seen.secrets)
     linter.inventory.global_sites.extend(seen.global_sites)
     linter.inventory.merge_pods(seen)
+
+
+_task: Callable[[int], Any] | None = None
+
+
+def _run_task(item: int) -> Any:
+    assert _task is not None
+    return _task(item)
+
+
+def map_in_forks(task: Callable[[int], T], items: list[int], workers: int) -> list[T] | None:
+    """``[task(i) for i in items]`` in ``workers`` forked processes, in order; None where
+    processes cannot be forked (then the caller runs the task itself).
+
+    A forked worker starts as a copy of this process, so ``task`` may read everything built
+    so far (the linters, the inventory of every input and of the project) with nothing sent
+    but the item; what it returns is sent back. What it changes in its copy is lost.
+    """
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    global _task
+    _task = task
+    try:
+        with multiprocessing.get_context("fork").Pool(min(workers, len(items))) as pool:
+            return pool.map(_run_task, items, chunksize=max(1, len(items) // (workers * 4)))
+    finally:
+        _task = None
