@@ -216,24 +216,35 @@ def _may_be_kubernetes_json(path: str) -> bool:
     return b'"apiVersion"' in data and b'"kind"' in data
 
 
-_MARKER = re.compile(rb"(?:---|\.\.\.)(?:[ \t\r\n]|$)")
+# A line that may end a document's chunk: a document marker, or a directive (``%YAML``).
+_CUT_LINE = re.compile(rb"^(?:(?:---|\.\.\.)(?:[ \t\r\n]|$)|%)", re.MULTILINE)
+# Bytes read at a time: marker lines are found by one regular expression over each block, not
+# by a Python loop over its lines.
+READ_BLOCK = 1 << 20
 
 
 def iter_chunks(stream: BinaryIO, path: str) -> Iterator[Chunk | InputError]:
-    """Split a byte stream into document chunks, decoding each as UTF-8."""
-    pending: list[bytes] = []
+    """Split a byte stream into document chunks, decoding each as UTF-8.
+
+    Lines are what ``readline`` cuts (at ``\\n``). A ``---`` line starts a chunk, unless what
+    came before it is only directives and comments (its header); a ``...`` line ends one; a
+    directive line starts one when the chunk so far holds none.
+    """
+    pending: list[bytes] = []  # the current chunk's complete lines, as read
     pending_bytes = 0
-    first_line = 0
-    line_no = 0
+    directive = False  # does the current chunk hold a directive line?
+    first_line = 0  # of the current chunk
+    line_no = 0  # of the next line to add
     index = 0
 
     def flush() -> Chunk | InputError | None:
-        nonlocal index, pending_bytes
+        nonlocal index, pending_bytes, directive
         if not pending:
             return None
         data = b"".join(pending)
         pending.clear()
         pending_bytes = 0
+        directive = False
         index += 1
         try:
             text = data.decode("utf-8")
@@ -247,49 +258,84 @@ def iter_chunks(stream: BinaryIO, path: str) -> Iterator[Chunk | InputError]:
         bom = index == 1 and text.startswith(_BOM)
         return Chunk(index - 1, first_line, text[1:] if bom else text, bom)
 
-    while raw := stream.readline(MAX_DOCUMENT_BYTES + 1):
-        if pending_bytes + len(raw) > MAX_DOCUMENT_BYTES:
-            yield InputError(
-                path,
-                first_line + 1,
-                1,
-                f"a document larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB: "
-                "not a Kubernetes manifest; the rest of the input is not read",
-            )
-            return
-        if index == 0 and line_no == 0 and raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-            yield InputError(path, 1, 1, "file is UTF-16; Kubernetes manifests must be UTF-8")
-            return
-        if raw[:1] in (b"-", b".") and _MARKER.match(raw):
-            if raw.startswith(b"..."):
-                pending.append(raw)
-                pending_bytes += len(raw)
+    def too_large() -> InputError:
+        return InputError(
+            path,
+            first_line + 1,
+            1,
+            f"a document larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB: "
+            "not a Kubernetes manifest; the rest of the input is not read",
+        )
+
+    tail = b""  # an incomplete last line, completed by the next block
+    started = False
+    while True:
+        block = stream.read(READ_BLOCK if started else max(READ_BLOCK, 2))  # 2: a UTF-16 BOM
+        if not started and block:
+            started = True
+            if block.startswith((b"\xff\xfe", b"\xfe\xff")):
+                yield InputError(path, 1, 1, "file is UTF-16; Kubernetes manifests must be UTF-8")
+                return
+        data = tail + block if tail else block
+        if block:
+            cut = data.rfind(b"\n") + 1
+            tail, data = data[cut:], data[:cut]
+        else:
+            tail = b""  # the end: the last line needs no break
+        position = 0
+        for match in _CUT_LINE.finditer(data):
+            start = match.start()
+            if start > position:  # the lines before this one join the current chunk
+                if pending_bytes + start - position > MAX_DOCUMENT_BYTES:
+                    yield too_large()
+                    return
+                pending.append(data[position:start])
+                pending_bytes += start - position
+                line_no += data.count(b"\n", position, start)
+            end = data.find(b"\n", start) + 1 or len(data)
+            line = data[start:end]
+            position = end
+            if pending_bytes + len(line) > MAX_DOCUMENT_BYTES:
+                yield too_large()
+                return
+            chunk: Chunk | InputError | None = None
+            if line[:1] == b"%":
+                if pending and not directive:  # a directive starts the next document's header
+                    chunk = flush()
+                    first_line = line_no
+                directive = True
+            elif line.startswith(b"..."):
+                pending.append(line)
+                pending_bytes += len(line)
                 line_no += 1
                 chunk = flush()
                 first_line = line_no
-            elif _header_only(pending):
-                chunk = None  # `%YAML`/`%TAG` directives belong to the document they start
-                pending.append(raw)
-                pending_bytes += len(raw)
-                line_no += 1
-            else:
+                if chunk is not None:
+                    yield chunk
+                continue
+            elif not (
+                any(b"%" in piece for piece in pending)
+                and _header_only(b"".join(pending).split(b"\n"))
+            ):  # unless `%YAML`/`%TAG` directives before it belong to the document it starts
                 chunk = flush()
                 first_line = line_no
-                pending.append(raw)
-                pending_bytes += len(raw)
-                line_no += 1
+            pending.append(line)
+            pending_bytes += len(line)
+            line_no += 1
             if chunk is not None:
                 yield chunk
-            continue
-        if raw[:1] == b"%" and pending and not any(p[:1] == b"%" for p in pending):
-            # A directive starts the next document's header.
-            chunk = flush()
-            first_line = line_no
-            if chunk is not None:
-                yield chunk
-        pending.append(raw)
-        pending_bytes += len(raw)
-        line_no += 1
+        if position < len(data):
+            if pending_bytes + len(data) - position > MAX_DOCUMENT_BYTES:
+                yield too_large()
+                return
+            pending.append(data[position:])
+            pending_bytes += len(data) - position
+            line_no += data.count(b"\n", position)
+        if not block:
+            break
+        if pending_bytes + len(tail) > MAX_DOCUMENT_BYTES:  # a line longer than a document
+            yield too_large()
+            return
     chunk = flush()
     if chunk is not None:
         yield chunk
