@@ -172,11 +172,6 @@ SKIPPED = document_filter(load_platform("tencent-eks"))
         "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n"
         "spec:\n  a:\n    spec: 1\n  spec: 2\n",
         "# only a comment\n",
-        # A kind that holds no pods: what pods are read from means nothing in it.
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: scripts\ndata:\n"
-        "  values.yaml: |\n    image: 10.0.0.1:5000/app\n    containers: []\n"
-        "    imagePullSecrets: [{name: s}]\n",
-        'apiVersion: v1\nkind: Service\nmetadata:\n  name: a\nspec:\n  selector: {image: "x"}\n',
     ],
 )
 def test_documents_no_check_reads_are_not_composed(text: str) -> None:
@@ -194,11 +189,7 @@ def test_documents_no_check_reads_are_not_composed(text: str) -> None:
         "metadata:\n  annotations:\n    a: '1'\n    a: '2'\n",  # a duplicate EKS007 would see
         "metadata:\n  name: a\nmetadata:\n  name: b\n",
         "kind: ConfigMap\ndata:\n  a: *alias\n",
-        'kind: Widget\ndata:\n  a: "\\x53ecret"\n',
-        # A kind that holds pods in its own group only: a custom ConfigMap is searched.
-        "apiVersion: example.com/v1\nkind: ConfigMap\nspec:\n  image: x\n",
-        # Words of pods count in a kind that may hold them, escaped or not.
-        'apiVersion: v1\nkind: Widget\ndata:\n  a: "\\x69mage"\n',
+        'kind: ConfigMap\ndata:\n  a: "\\x53ecret"\n',
         "- a\n",
         "  a: 1\n",
     ],

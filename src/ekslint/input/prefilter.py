@@ -92,8 +92,7 @@ class DocumentFilter:
     API group), ``group_kinds`` ((API group, kind) pairs) and ``api_groups`` against the root's
     ``kind`` and ``apiVersion``; ``unsearched`` are the
     (API group, kind) pairs never searched for pod templates, where a repeated ``spec`` key
-    reads nothing. ``pod_words`` matter only where pods may be: a chunk whose root is of an
-    ``unsearched`` kind (a ConfigMap of scripts that name images) is inert despite them."""
+    reads nothing."""
 
     def __init__(
         self,
@@ -102,10 +101,10 @@ class DocumentFilter:
         group_kinds: Iterable[tuple[str, str]] = (),
         api_groups: Iterable[str] = (),
         unsearched: Iterable[tuple[str, str]] = (),
-        pod_words: Iterable[str] = (),
     ) -> None:
-        self._words = _fewest(words)
-        self._pod_words = _fewest(pod_words)
+        # A word holding another is redundant: each word costs a scan of every chunk.
+        unique = sorted({w for w in words if w}, key=len)
+        self._words = tuple(w for i, w in enumerate(unique) if not any(u in w for u in unique[:i]))
         self._kinds = frozenset(kinds)
         self._group_kinds = frozenset(group_kinds)
         self._api_groups = frozenset(api_groups)
@@ -114,9 +113,6 @@ class DocumentFilter:
     def mentions(self, text: str) -> bool:
         """A trigger word is in ``text``."""
         return any(word in text for word in self._words)
-
-    def _mentions_pods(self, text: str) -> bool:
-        return any(word in text for word in self._pod_words)
 
     def inert(self, text: str) -> bool:
         return self.skip(text) is not None
@@ -134,25 +130,16 @@ class DocumentFilter:
         group = api_version.rpartition("/")[0]
         if kind in self._kinds or (group, kind) in self._group_kinds or group in self._api_groups:
             return None
-        podless = (group, kind) in self._unsearched and is_mapping
-        if not podless and self._mentions_pods(text):
-            return None
         read = text
         if "\\" in text and any(escape in text for escape in _MAYBE_HIDING):
             # What the double-quoted scalars say, escapes applied (elsewhere the text is read
             # as written, which the tests above covered).
             read = _ESCAPE.sub(_unescape, text)
-            if self.mentions(read) or (not podless and self._mentions_pods(read)):
+            if self.mentions(read):
                 return None
-        if podless or read.count("spec") < 2 or _one_spec_key(read):
+        if (group, kind) in self._unsearched or read.count("spec") < 2 or _one_spec_key(read):
             return (kind, api_version) if is_mapping else ()
         return None
-
-
-def _fewest(words: Iterable[str]) -> tuple[str, ...]:
-    """The words, less those holding another: each word costs a scan of every chunk."""
-    unique = sorted({w for w in words if w}, key=len)
-    return tuple(w for i, w in enumerate(unique) if not any(u in w for u in unique[:i]))
 
 
 def check_syntax(text: str) -> None:

@@ -443,17 +443,14 @@ def document_filter(platform: Platform) -> DocumentFilter:
     """What makes a chunk worth composing, taken from the rule data and the code that reads
     it, so that a new platform or carrier is covered."""
     data = workloads()
-    # What pods are read from: no object of a kind that holds none (a ConfigMap) needs them.
-    pod_words = {
-        # The generic pod search's container lists (carriers' own paths come with their kinds).
-        *(path.rpartition(".")[2] for path in CONTAINER_LISTS),
-        "image",  # also `images`: images outside any carrier get a note
-        "Secret",  # pods' imagePullSecrets (Secrets themselves are known by their kind)
-    }
     words = {
         platform.prefix,
         *platform.annotations.values(),
         *platform.known_annotations,
+        # The generic pod search's container lists (carriers' own paths come with their kinds).
+        *(path.rpartition(".")[2] for path in CONTAINER_LISTS),
+        "image",  # also `images`: images outside any carrier get a note
+        "Secret",  # pods' imagePullSecrets (Secrets themselves are known by their kind)
         "ekslint",  # suppression comments and the object annotation
         ORIGIN_ANNOTATION,
         "{{",  # templates
@@ -468,5 +465,4 @@ def document_filter(platform: Platform) -> DocumentFilter:
         carried,
         data["foreign-api-groups"],
         no_pods,
-        pod_words,
     )
