@@ -35,7 +35,8 @@ MAX_FILES = 50_000  # files indexed per project; beyond this the rest is not rea
 MAX_FILE_BYTES = 8_000_000  # a larger file is not read for context (it is not a Secret)
 MAX_INDEX_BYTES = 8_000_000  # an index that would grow past this is not saved
 MAX_INDEXES = 32  # one per project and platform; the least recently used go first
-_KIND = re.compile(rb"kind\W{0,6}(?:ServiceAccount|Secret)\b")
+# A pattern string: re compiles it when first used (and keeps it), not at every import.
+_KIND = rb"kind\W{0,6}(?:ServiceAccount|Secret)\b"
 
 # Per file: (mtime_ns, size, inode), and for the few files that contribute anything, the
 # entries and the global defaults as (role, annotation value). Most files contribute nothing:
@@ -238,7 +239,7 @@ class _Index:
 
 
 def _may_hold_context(data: bytes, platform: Platform) -> bool:
-    if _KIND.search(data):
+    if re.search(_KIND, data):
         return True
     spec = platform.global_defaults
     return spec is not None and spec["name"].encode() in data
