@@ -317,3 +317,18 @@ def test_fix_guard_knows_where_carriers_keep_pod_metadata(
 
     guard = Guard("eks.tke.cloud.tencent.com/", frozenset(), pod_metadata=pod_metadata_paths)
     assert (guard.unintended_change(before, after) is None) == allowed
+
+
+def test_every_carrier_entry_builds_and_every_kind_finds_its_own() -> None:
+    # Entries become Carriers when first met, so a broken entry would not fail at import.
+    from ekslint.data import workloads
+    from ekslint.kube import carriers
+
+    entries = workloads()["carriers"]
+    built = [carriers._carrier_at(index) for index in range(len(entries))]
+    kinds, no_pods = carriers._kinds()
+    assert len(kinds) == sum(len(raw["kinds"]) for raw in entries)
+    for (group, kind), index in kinds.items():
+        assert kind in entries[index]["kinds"] and entries[index]["group"] == group
+        assert built[index].core == (group in workloads()["core-api-groups"])
+        assert (group, kind) not in no_pods

@@ -57,6 +57,23 @@ def test_json_text_decodes_to_the_same_data_without_any_runner_syntax() -> None:
     assert json.loads(text) == data
 
 
+def test_the_printable_fast_paths_skip_only_text_the_patterns_would_leave_alone() -> None:
+    # escape_controls returns printable text as it is, json_text skips ASCII text without DEL:
+    # no character either pattern rewrites may be printable, or ASCII other than DEL.
+    from ekslint.report.escape import _JSON_UNSAFE_SET, _UNSAFE_SET, _pattern, escape_controls
+
+    for character_set in (_UNSAFE_SET, _JSON_UNSAFE_SET):
+        pattern = _pattern(character_set)
+        matched = [chr(c) for c in range(0x110000) if pattern.fullmatch(chr(c))]
+        assert matched and not any(char.isprintable() for char in matched)
+    assert [c for c in matched if c.isascii()] == ["\x7f"]  # the JSON set
+    for char in "\x1b\u202e\u2028\x85\udcff\x7f":
+        assert escape_controls(f"a{char}b") != f"a{char}b"
+        assert json.loads(json_text({"k": f"a{char}b"})) == {"k": f"a{char}b"}
+    assert json_text("a\x7fb") == '"a\\u007fb"'
+    assert escape_controls("plain ascii, ünïcödé, 中文") == "plain ascii, ünïcödé, 中文"
+
+
 def _pod_file(tmp_path: Path, name: str, text: str = BAD_POD) -> Path:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from ekslint.lint.suppress import _COMMENT
+from ekslint.lint.suppress import COMMENT
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
@@ -58,7 +58,7 @@ def annotate(text: str, findings: list[Finding], reason: str) -> tuple[str, list
 def _with_comment(line: str, ids: list[str], reason: str) -> str:
     ending = "\r" if line.endswith("\r") else ""
     content = line[: len(line) - len(ending)]
-    existing = _COMMENT.search(content)
+    existing = re.search(COMMENT, content)
     if existing is not None and existing.group("kind").lower() == "ignore":
         written = existing.group("ids")
         if written is not None and written.strip():

@@ -6,7 +6,6 @@ command line, for the CLI, a Python caller or a language server alike.
 
 from __future__ import annotations
 
-import contextlib
 import os
 
 from ekslint import exitcodes
@@ -292,6 +291,8 @@ class Run:
             return exitcodes.ERROR
         finally:
             if handle is not None:
+                import contextlib
+
                 with contextlib.suppress(OSError):
                     handle.close()  # the error, if any, was reported by the flush above
 
@@ -589,6 +590,7 @@ def _kept_text(result: FileResult) -> str:
 def _discard_stdout() -> None:
     """After a failed write to stdout, send what is still buffered nowhere, so that Python's
     flush at exit does not fail again with a traceback."""
+    import contextlib
     import os
     import sys
 

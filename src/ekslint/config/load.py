@@ -464,7 +464,8 @@ def _yaml_mark(root: Any, parts: list[str], key_only: bool) -> tuple[int, int] |
     return (mark.line + 1, mark.column + 1)
 
 
-_TOML_HEADER = re.compile(r"^[ \t]*\[\[?[ \t]*([^\]\[]+?)[ \t]*\]\]?[ \t]*(?:#.*)?$")
+# A pattern string: re compiles it when first used (and keeps it), not at every import.
+_TOML_HEADER = r"^[ \t]*\[\[?[ \t]*([^\]\[]+?)[ \t]*\]\]?[ \t]*(?:#.*)?$"
 
 
 def _toml_mark(text: str, parts: list[str]) -> tuple[int, int] | None:
@@ -475,7 +476,7 @@ def _toml_mark(text: str, parts: list[str]) -> tuple[int, int] | None:
     table = ""
     keys: dict[tuple[str, str], tuple[int, int]] = {}
     for number, line in enumerate(text.splitlines(), start=1):
-        header = _TOML_HEADER.match(line)
+        header = re.match(_TOML_HEADER, line)
         if header:
             table = re.sub(r"[ \t]*\.[ \t]*", ".", header.group(1)).replace('"', "")
             position = (number, line.index("[") + 1)

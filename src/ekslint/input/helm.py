@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 
-_ACTION_LINE = re.compile(r"^[ \t]*(?:-[ \t]+)?\{\{", re.MULTILINE)
+# A pattern string: re compiles it when first used (and keeps it), not at every import.
+_ACTION_LINE = r"(?m)^[ \t]*(?:-[ \t]+)?\{\{"
 # Linear: one attempt per line that starts with the marker, each scanning its line once (the
 # lazy `(.+?)[ \t]*$` it replaces was quadratic in a long run of blanks). Trailing blanks are
 # stripped after the match.
@@ -27,7 +28,7 @@ def may_be_template(text: str) -> bool:
 
 
 def is_raw_template(text: str) -> bool:
-    return may_be_template(text) and _ACTION_LINE.search(text) is not None
+    return may_be_template(text) and re.search(_ACTION_LINE, text) is not None
 
 
 def template_source(text: str) -> str | None:

@@ -31,7 +31,8 @@ _BOM = "\ufeff"
 # What libyaml treats as a line break (YAML 1.1): CRLF, a lone LF or CR, NEL, LS and PS.
 # Editors and Python's ``str.find("\\n")`` see fewer; edits must see exactly these, or a line
 # they delete or insert after is not the line libyaml reads.
-_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+# A pattern string: re compiles it when first used (and keeps it), not at every import.
+_BREAK = "\r\n|[\r\n\x85\u2028\u2029]"
 BREAK_CHARS = "\r\n\x85\u2028\u2029"
 
 
@@ -67,7 +68,7 @@ class Chunk:
 
     def _line_starts(self) -> list[int]:
         if self._starts is None:
-            self._starts = [0] + [m.end() for m in _BREAK.finditer(self.text)]
+            self._starts = [0] + [m.end() for m in re.finditer(_BREAK, self.text)]
         return self._starts
 
     def position(self, offset: int) -> tuple[int, int]:

@@ -107,7 +107,8 @@ _NULL = frozenset({"", "~", "null", "Null", "NULL"})
 _INT = re.compile(
     r"[-+]?(?:0b[01_]+|0o?[0-7_]+|[0-9][0-9_]*|0x[0-9a-fA-F_]+|[1-9][0-9_]*(?::[0-5]?[0-9])+)"
 )
-_FLOAT = re.compile(
+# A pattern string: re compiles it when first used (and keeps it), not at every import.
+_FLOAT = (
     r"[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+"
     r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
 )
@@ -123,7 +124,7 @@ def plain_scalar_type(value: str) -> str:
     if first.isdigit() or first in "-+.":
         if _INT.fullmatch(value):
             return "int"
-        if _FLOAT.fullmatch(value) and value not in {".", "-", "+"}:
+        if re.fullmatch(_FLOAT, value) and value not in {".", "-", "+"}:
             return "float"
     return "str"
 
@@ -229,14 +230,14 @@ def is_null(node: Node | None) -> bool:
     )
 
 
-_ALIAS = re.compile(r"(?:^|[\s\[{,:-])\*[^\s,\]}]")
+_ALIAS = r"(?:^|[\s\[{,:-])\*[^\s,\]}]"  # a pattern string, as _FLOAT
 MAX_ALIAS_EXPANSION = 1_000_000
 
 
 def check_alias_expansion(root: Node, text: str) -> None:
     """Reject a document whose aliases would expand into a huge tree ("billion laughs") or
     refer to a node that contains them; ``text`` is the document's, for a cheap first test."""
-    if "*" not in text or not _ALIAS.search(text):
+    if "*" not in text or not re.search(_ALIAS, text):
         return
     sizes: dict[int, int] = {}
     open_nodes: set[int] = set()  # entered, not finished: meeting one again is a cycle

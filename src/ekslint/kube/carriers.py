@@ -160,29 +160,35 @@ def _carrier(raw: dict[str, Any], core: bool) -> Carrier:
     )
 
 
-def _table() -> dict[tuple[str, str], Carrier]:
+@functools.cache
+def _kinds() -> tuple[dict[tuple[str, str], int], frozenset[tuple[str, str]]]:
+    """(group, kind) -> the index of its entry under ``carriers``, and the kinds with no pods.
+    Each entry becomes a Carrier when an object of its kinds is first met: a run that meets a
+    Deployment builds one of ~40 (building them all was 2 % of a one-file run)."""
     data = workloads()
-    core_groups = set(data["core-api-groups"])
-    table: dict[tuple[str, str], Carrier] = {}
-    for raw in data["carriers"]:
-        carrier = _carrier(raw, raw["group"] in core_groups)
-        for kind in raw["kinds"]:
-            table[(raw["group"], kind)] = carrier
-    return table
+    kinds = {
+        (raw["group"], kind): index
+        for index, raw in enumerate(data["carriers"])
+        for kind in raw["kinds"]
+    }
+    no_pods = frozenset((group, kind) for group, names in data["no-pods"].items() for kind in names)
+    return kinds, no_pods
 
 
-_CARRIERS = _table()
-_NO_PODS = frozenset(
-    (group, kind) for group, kinds in workloads()["no-pods"].items() for kind in kinds
-)
+@functools.cache
+def _carrier_at(index: int) -> Carrier:
+    data = workloads()
+    raw = data["carriers"][index]
+    return _carrier(raw, raw["group"] in data["core-api-groups"])
 
 
 def carrier_of(obj: KubeObject) -> Carrier | None:
-    return _CARRIERS.get((api_group(obj.api_version), obj.kind))
+    index = _kinds()[0].get((api_group(obj.api_version), obj.kind))
+    return None if index is None else _carrier_at(index)
 
 
 def holds_no_pods(obj: KubeObject) -> bool:
-    return (api_group(obj.api_version), obj.kind) in _NO_PODS
+    return (api_group(obj.api_version), obj.kind) in _kinds()[1]
 
 
 def carrier_elsewhere(obj: KubeObject, platform: str) -> bool:

@@ -220,7 +220,8 @@ def common_annotation_sites(obj: KubeObject, platform: Platform) -> list[tuple[s
     ]
 
 
-_TEMPLATE_LINE = re.compile(r"^(\s*)template:\s*(?:#.*)?$")
+# A pattern string: re compiles it when first used (and keeps it), not at every import.
+_TEMPLATE_LINE = r"^(\s*)template:\s*(?:#.*)?$"
 
 
 def templates_put_common_into_pods(chart: str) -> bool | None:
@@ -255,7 +256,7 @@ def _in_pod_template(text: str) -> bool:
         indent = len(line) - len(line.lstrip(" "))
         if inside is not None and stripped and not stripped.startswith("{{") and indent <= inside:
             inside = None
-        match = _TEMPLATE_LINE.match(line)
+        match = re.match(_TEMPLATE_LINE, line)
         if match:
             inside = len(match.group(1))
             continue

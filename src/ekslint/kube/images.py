@@ -28,7 +28,8 @@ _HOST = rf"(?:{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*|\[[a-fA-F0-9:]+\])"
 _DOMAIN_RE = re.compile(rf"{_HOST}(?::[0-9]+)?")
 # Go's regexp `\w` is ASCII; Python's matches any Unicode letter.
 _TAG_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
-_DIGEST_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}")
+# A pattern string: re compiles it when first used (and keeps it), not at every import.
+_DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
 # go-digest's algorithms as kubelet and containerd link them, with their hex lengths.
 _DIGEST_HEX_LENGTHS = {"sha256": 64, "sha384": 96, "sha512": 128}
 _LOWER_HEX_RE = re.compile(r"[a-f0-9]+")
@@ -146,7 +147,7 @@ def parse_image(text: str) -> ImageRef:
 
 def _check_digest(digest: str) -> None:
     """go-digest's Validate: the grammar, then a known algorithm, then its exact hex form."""
-    if not _DIGEST_RE.fullmatch(digest):
+    if not re.fullmatch(_DIGEST, digest):
         raise InvalidImage(f"invalid digest {digest!r}", "digest")
     algorithm, _, encoded = digest.partition(":")
     length = _DIGEST_HEX_LENGTHS.get(algorithm)

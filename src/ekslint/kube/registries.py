@@ -29,10 +29,6 @@ class RegistryCatalog:
     def __init__(self) -> None:
         lists = registry_lists()
         self._tcr_mirrors = frozenset(h.lower() for h in lists["tcr-public-mirrors"])
-        self._public_tcr = [
-            (_matcher(group["registries"]), frozenset(n["namespace"] for n in group["namespaces"]))
-            for group in lists["tcr-public-repositories"]
-        ]
         self._private_suffixes = tuple(lists["private-suffixes"])
         self.lookalike_names = frozenset(lists["lookalike-names"])
         self._lists: dict[str, re.Pattern[str]] = {}
@@ -40,6 +36,13 @@ class RegistryCatalog:
     @functools.cached_property
     def _public(self) -> re.Pattern[str]:
         return _matcher(registry_lists()["public"])
+
+    @functools.cached_property
+    def _public_tcr(self) -> list[tuple[re.Pattern[str], frozenset[str]]]:
+        return [
+            (_matcher(group["registries"]), frozenset(n["namespace"] for n in group["namespaces"]))
+            for group in registry_lists()["tcr-public-repositories"]
+        ]
 
     @functools.cached_property
     def _tcr(self) -> re.Pattern[str]:

@@ -7,7 +7,6 @@ the pending findings the checks yield.
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Iterable, Iterator
 
@@ -135,6 +134,8 @@ class Linter:
             result.errors.append(InputError(name, 0, 0, f"cannot read: {exc.strerror or exc}"))
             return result
         if keep_text and path != "-":
+            import contextlib
+
             with contextlib.suppress(OSError):
                 result.stat = os.fstat(stream.fileno())
         try:

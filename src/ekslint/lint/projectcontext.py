@@ -18,7 +18,6 @@ would cost more than linting the commit, so:
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 
@@ -36,7 +35,8 @@ MAX_FILES = 50_000  # files indexed per project; beyond this the rest is not rea
 MAX_FILE_BYTES = 8_000_000  # a larger file is not read for context (it is not a Secret)
 MAX_INDEX_BYTES = 8_000_000  # an index that would grow past this is not saved
 MAX_INDEXES = 32  # one per project and platform; the least recently used go first
-_KIND = re.compile(rb"kind\W{0,6}(?:ServiceAccount|Secret)\b")
+# A pattern string: re compiles it when first used (and keeps it), not at every import.
+_KIND = rb"kind\W{0,6}(?:ServiceAccount|Secret)\b"
 
 # Per file: (mtime_ns, size, inode), and for the few files that contribute anything, the
 # entries and the global defaults as (role, annotation value). Most files contribute nothing:
@@ -211,8 +211,11 @@ class _Index:
         if self.file is None or self.folder is None:
             return
         if not self.changed and len(self.stamps) == len(self.old_stamps):
-            with contextlib.suppress(OSError):
+            # (try, not contextlib.suppress: importing contextlib costs a pre-commit run 1 %)
+            try:  # noqa: SIM105
                 os.utime(self.file)  # recently used: kept when older indexes are pruned
+            except OSError:
+                pass
             return
         import marshal
         import tempfile
@@ -236,7 +239,7 @@ class _Index:
 
 
 def _may_hold_context(data: bytes, platform: Platform) -> bool:
-    if _KIND.search(data):
+    if re.search(_KIND, data):
         return True
     spec = platform.global_defaults
     return spec is not None and spec["name"].encode() in data

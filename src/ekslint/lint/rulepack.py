@@ -251,6 +251,8 @@ def base_rules() -> dict[str, tuple[str, dict[str, Any]]]:
 def _fill(value: Any, values: dict[str, str], where: str) -> Any:
     """``value`` with each ``{placeholder}`` replaced by the platform's value."""
     if isinstance(value, str):
+        if "{" not in value:
+            return value  # most strings of a rule: no placeholder to look for
 
         def replace(match: re.Match[str]) -> str:
             name = match.group(1)

@@ -23,9 +23,8 @@ if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
 
 OBJECT_ANNOTATION = "ekslint.io/ignore"
 SUPPRESSION_RULE = "invalid-suppression"
-_COMMENT = re.compile(
-    r"#\s*ekslint:\s*(?P<kind>file-ignore|ignore)(?:\[(?P<ids>[^\]]*)\])?", re.IGNORECASE
-)
+# A pattern string: re compiles it when first used (and keeps it), not at every import.
+COMMENT = r"(?i)#\s*ekslint:\s*(?P<kind>file-ignore|ignore)(?:\[(?P<ids>[^\]]*)\])?"
 
 
 class Suppression:
@@ -66,7 +65,7 @@ class Suppressions:
         for number, line in enumerate(text.split("\n"), start=first_line + 1):
             if "ekslint" not in line:
                 continue
-            match = _COMMENT.search(line)
+            match = re.search(COMMENT, line)
             if match is None:
                 continue
             written = match.group("ids")

@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections import Counter
 
 from ekslint.record import field, record
@@ -36,7 +35,9 @@ FORMATS = {
 
 
 def writer(name: str) -> Writer:
-    write: Writer = importlib.import_module(FORMATS[name]).write
+    # __import__ with a fromlist returns the submodule itself; importing importlib for
+    # import_module would cost a one-file run 0.6 M instructions.
+    write: Writer = __import__(FORMATS[name], fromlist=["write"]).write
     return write
 
 
