@@ -183,9 +183,10 @@ def lookup(node: MappingNode, key: str) -> tuple[ScalarNode, Node] | None:
     found: tuple[ScalarNode, Node] | None = None
     merged: list[Node] = []
     for key_node, value in node.value:
-        if not isinstance(key_node, ScalarNode):
-            continue
-        if key_node.value == key:
+        # The value compared first: a collection key's value is a list, never equal to a str,
+        # and this loop runs for every entry of every mapping looked up.
+        name = key_node.value
+        if name == key and isinstance(key_node, ScalarNode):
             if found is not None and not _same_scalar(found[1], value):
                 first = found[0].start_mark
                 raise NodeProblem(
@@ -195,7 +196,7 @@ def lookup(node: MappingNode, key: str) -> tuple[ScalarNode, Node] | None:
                 )
             if found is None:
                 found = (key_node, value)
-        elif key_node.value == MERGE_KEY and key_node.tag == PLAIN:
+        elif name == MERGE_KEY and key_node.tag == PLAIN and isinstance(key_node, ScalarNode):
             merged.append(value)
     if found is None:
         for source in merged:
