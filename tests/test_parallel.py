@@ -63,7 +63,7 @@ def test_one_large_file_shared_between_workers(
     import ekslint.lint.parallel
 
     monkeypatch.setattr(ekslint.lint.parallel, "SHARD_FILE_BYTES", 1000)
-    monkeypatch.setattr(ekslint.lint.engine, "SHARD_RUN", 4)
+    monkeypatch.setattr(ekslint.lint.parallel, "RUN_BYTES", 300)
     documents = [POD.format(n=n) for n in range(600)] + ["kind: [\n"] + [ACCOUNT]
     big = tmp_path / "big.yaml"
     big.write_text("---\n".join(documents) + "# ekslint: file-ignore[EKS012]\n")

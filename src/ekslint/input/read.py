@@ -222,6 +222,14 @@ _CUT_LINE = re.compile(rb"^(?:(?:---|\.\.\.)(?:[ \t\r\n]|$)|%)", re.MULTILINE)
 # Bytes read at a time: marker lines are found by one regular expression over each block, not
 # by a Python loop over its lines.
 READ_BLOCK = 1 << 20
+# The errors after which iter_chunks reads no further.
+_REST_NOT_READ = "the rest of the input is not read"
+_UTF16 = "file is UTF-16; Kubernetes manifests must be UTF-8"
+
+
+def ends_reading(error: InputError) -> bool:
+    """Is this an error of ``iter_chunks`` after which it read nothing more of its input?"""
+    return error.message == _UTF16 or error.message.endswith(_REST_NOT_READ)
 
 
 def iter_chunks(
@@ -269,7 +277,7 @@ def iter_chunks(
             first_line + 1,
             1,
             f"a document larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB: "
-            "not a Kubernetes manifest; the rest of the input is not read",
+            f"not a Kubernetes manifest; {_REST_NOT_READ}",
         )
 
     tail = b""  # an incomplete last line, completed by the next block
@@ -279,7 +287,7 @@ def iter_chunks(
         if not started and block:
             started = True
             if block.startswith((b"\xff\xfe", b"\xfe\xff")):
-                yield InputError(path, 1, 1, "file is UTF-16; Kubernetes manifests must be UTF-8")
+                yield InputError(path, 1, 1, _UTF16)
                 return
         data = tail + block if tail else block
         if block:
