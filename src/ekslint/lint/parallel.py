@@ -18,10 +18,12 @@ read), not a worker's whole share of the input at once.
 from __future__ import annotations
 
 import os
+import pickle
 
 from ekslint.config.settings import Settings
 from ekslint.input import read
 from ekslint.kube.inventory import Inventory
+from ekslint.lint.deferred import Packed
 from ekslint.lint.engine import FileResult, Linter
 from ekslint.lint.findings import InputError, Note
 from ekslint.lint.suppress import Suppressions
@@ -113,7 +115,10 @@ def _lint_item(path: str, display: str, span: Span | None) -> dict[str, Any]:
         "mappings": result.mappings,
         "objects": result.objects,
         "suppressions": result.suppressions.items if result.suppressions else [],
-        "deferred": [d for _, d in linter.deferred],
+        # Pickled apart, to be kept so until settled (deferred.Packed).
+        "deferred": pickle.dumps([d for _, d in linter.deferred], pickle.HIGHEST_PROTOCOL)
+        if linter.deferred
+        else None,
         "inventory": linter.inventory,
     }
 
@@ -221,8 +226,8 @@ def _merge(linter: Linter, result: FileResult, payload: dict[str, Any]) -> None:
         result.skipped = True
         result.findings.clear()
         linter.deferred = [(r, d) for r, d in linter.deferred if r is not result]
-    else:
-        linter.deferred.extend((result, d) for d in payload["deferred"])
+    elif payload["deferred"] is not None:
+        linter.deferred.append((result, Packed(payload["deferred"])))
     seen: Inventory = payload["inventory"]
     linter.inventory.service_accounts.update(seen.service_accounts)
     linter.inventory.secrets.update(seen.secrets)
