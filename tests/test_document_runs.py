@@ -100,8 +100,8 @@ def test_no_cut_inside_a_header_of_directives() -> None:
     assert by_runs(data, 1) == whole(data)
 
 
-def test_a_line_longer_than_a_document_ends_the_cutting(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(read, "MAX_DOCUMENT_BYTES", 1000)
+def test_a_very_long_line_ends_the_cutting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(read, "_SCAN_LINE", 1000)
     monkeypatch.setattr(read, "_SCAN_BLOCK", 64)
     data = b"---\na: 1\n---\n" + b"x" * 2000 + b"\n---\nb: 2\n"
     cuts = list(read.document_runs(io.BytesIO(data), 1))

@@ -356,6 +356,7 @@ def iter_chunks(
 
 # About this much of the input is read at a time when cutting it into runs.
 _SCAN_BLOCK = 1 << 20
+_SCAN_LINE = 4 << 20  # a longer line ends the cutting (what is held of it is bounded)
 # A line break before a line that may end or start a chunk (document_runs checks which).
 _LINE_MARK = re.compile(rb"\n(?:---|\.\.\.|%)")
 
@@ -372,7 +373,7 @@ def document_runs(stream: BinaryIO, target: int) -> Iterator[tuple[int, int, int
     counted without decoding anything: by ``bytes.find`` for the lines that start with ``---``,
     ``...`` or ``%``, replaying ``iter_chunks``' rules on them; the lines between matter only
     while the pending chunk could still be a header of directives and comments. A line longer
-    than ``MAX_DOCUMENT_BYTES`` ends the cutting (reading the run that holds it stops there).
+    than a few blocks (a minified JSON document) ends the cutting: the rest is one run.
     """
     yield 0, 0, 0
     offset = 0  # of data[0] in the stream
@@ -390,7 +391,7 @@ def document_runs(stream: BinaryIO, target: int) -> Iterator[tuple[int, int, int
         if block:
             end = data.rfind(b"\n") + 1  # whole lines only; the rest waits for the next block
             if end == 0:
-                if len(data) > MAX_DOCUMENT_BYTES:
+                if len(data) > _SCAN_LINE:
                     return
                 carry = data
                 continue

@@ -17,6 +17,7 @@ read), not a worker's whole share of the input at once.
 
 from __future__ import annotations
 
+import io
 import os
 import pickle
 
@@ -124,21 +125,42 @@ def _lint_item(path: str, display: str, span: Span | None) -> dict[str, Any]:
 
 
 def _lint_run(linter: Linter, path: str, display: str, span: Span) -> tuple[FileResult, bool]:
-    """Lint one run of documents of a large file, reading only its bytes; True when the file
-    could not be read (as a single process, the run reports why and nothing more is read)."""
-    import io
-
+    """Lint one run of documents of a large file, reading only its bytes, as they are needed
+    (like a single process: a run may hold a document larger than any limit); True when the
+    file could not be read (as in a single process, the run says why and nothing more is
+    read)."""
     offset, size, first_line, index = span
     result = FileResult(display)
     try:
-        with open(path, "rb") as stream:
-            stream.seek(offset)
-            data = stream.read(size)
+        with open(path, "rb", buffering=0) as raw:
+            raw.seek(offset)
+            stream = io.BufferedReader(_Bounded(raw, size), 1 << 16)
+            linter.lint_stream(stream, result, False, (first_line, index))
     except OSError as exc:
         result.errors.append(InputError(display, 0, 0, f"cannot read: {exc.strerror or exc}"))
         return result, True
-    linter.lint_stream(io.BytesIO(data), result, False, (first_line, index))
     return result, False
+
+
+class _Bounded(io.RawIOBase):
+    """The next ``size`` bytes of a file (all the rest when -1)."""
+
+    def __init__(self, raw: io.RawIOBase, size: int) -> None:
+        self.raw, self.left = raw, size
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self.left == 0:
+            return 0
+        view = memoryview(buffer)
+        if self.left > 0:
+            view = view[: self.left]
+        count = self.raw.readinto(view) or 0
+        if self.left > 0:
+            self.left -= count
+        return count
 
 
 def _batches(inputs: list[tuple[str, str]], workers: int) -> Iterator[list[Item]]:
