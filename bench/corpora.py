@@ -8,6 +8,9 @@ seed:
   files (``---`` plus ``# Source: chart/templates/x.yaml`` before each document);
 - ``dir/``: the same files with findings injected into 10 % of them (see `INJECTIONS`);
 - ``big/big.yaml``: one file of 10,000 documents (about 20 MB) built the same way as ``dir/``;
+- ``stream/stream.yaml`` (only when asked: ``stream=True``, ``run.py --stream``): a 100 MB
+  stream of 72,542 realistic rendered Deployments, 1 in 10 with a finding, for the memory of a
+  large rendered release read on every core (the same stream tests/test_robustness.py measures);
 - ``staged/``: a git repository of ``dir_clean``'s 1,000 files plus the small Deployment, the
   one file pre-commit passes (ekslint still reads the repository's ServiceAccounts, Secrets and
   eks-config for context: the first run indexes them, later runs read the index).
@@ -284,20 +287,102 @@ def build_big(maker: UnitMaker, directory: Path) -> dict:
     return describe(directory, "big.yaml", units, files=1)
 
 
-def build_corpora(out_dir: Path | str, source: Path | str | None = None, seed: int = SEED) -> dict:
+STREAM_BYTES = 100_000_000
+STREAM_DEPLOYMENT = """---
+# Source: shop/templates/app-{i}.yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app-{i}
+  namespace: team-{ns}
+  labels:
+    app.kubernetes.io/name: app-{i}
+    app.kubernetes.io/part-of: shop
+spec:
+  replicas: 3
+  selector:
+    matchLabels:
+      app.kubernetes.io/name: app-{i}
+  template:
+    metadata:
+      labels:
+        app.kubernetes.io/name: app-{i}
+      annotations:
+        {annotation}
+    spec:
+      serviceAccountName: app
+      imagePullSecrets:
+        - name: regcred
+      initContainers:
+        - name: migrate
+          image: 10.0.{ns}.1:5000/team/migrate:1.{i}
+          command: ["/bin/migrate", "--all"]
+      containers:
+        - name: app
+          image: 10.0.{ns}.1:5000/team/app-{i}:v1.2.{i}
+          ports:
+            - containerPort: 8080
+              name: http
+          env:
+            - name: LOG_LEVEL
+              value: info
+            - name: POD_NAME
+              valueFrom:
+                fieldRef:
+                  fieldPath: metadata.name
+          resources:
+            requests: {{cpu: 250m, memory: 256Mi}}
+            limits: {{cpu: "1", memory: 512Mi}}
+          readinessProbe:
+            httpGet: {{path: /healthz, port: http}}
+            periodSeconds: 10
+        - name: logger
+          image: ccr.ccs.tencentyun.com/tke/logger:2.{ns}
+"""
+
+
+def build_stream(directory: Path) -> dict:
+    """Deployments up to 100 MB, 1 in 10 with the HTTP endpoint's port missing (EKS003)."""
+    write_config(directory)
+    written = count = 0
+    with open(directory / "stream.yaml", "w", encoding="utf-8") as out:
+        while written < STREAM_BYTES:
+            ns = count % 200
+            port = "" if count % 10 == 9 else ":5000"
+            annotation = f'{HTTP_ENDPOINT}: "10.0.{ns}.1{port}"'
+            text = STREAM_DEPLOYMENT.format(i=count, ns=ns, annotation=annotation)
+            out.write(text)
+            written += len(text)
+            count += 1
+    return {
+        "path": str(directory),
+        "target": "stream.yaml",
+        "files": 1,
+        "documents": count,
+        "bytes": written,
+        "injections": {"http-endpoint-missing-port": count // 10},
+    }
+
+
+def build_corpora(
+    out_dir: Path | str,
+    source: Path | str | None = None,
+    seed: int = SEED,
+    stream: bool = False,
+) -> dict:
     """Build every corpus under `out_dir` (replacing old ones) and describe them.
 
     Returns ``{name: {"path", "target", "files", "documents", "bytes", "injections"}}`` for the
-    names ``small``, ``staged``, ``dir_clean``, ``dir`` and ``big``: run a tool from ``path`` on
-    ``target``; ``injections`` counts the findings injected, by kind (see `INJECTIONS`). The
-    directories also list ``injected_files``: each changed file (relative path) and its kind of
-    injection.
+    names ``small``, ``staged``, ``dir_clean``, ``dir`` and ``big`` (and ``stream`` when asked):
+    run a tool from ``path`` on ``target``; ``injections`` counts the findings injected, by kind
+    (see `INJECTIONS`). The directories also list ``injected_files``: each changed file
+    (relative path) and its kind of injection.
     The same description is written to ``out_dir/corpora.json``.
     """
     out = Path(out_dir).resolve()
     source = Path(source) if source else default_source()
     maker = UnitMaker(load_documents(source), seed)
-    for name in ("small", "staged", "dir_clean", "dir", "big"):
+    for name in ("small", "staged", "dir_clean", "dir", "big", "stream"):
         shutil.rmtree(out / name, ignore_errors=True)
     clean = [maker.make(i, max_documents=HELM_DOCS[1]) for i in range(DIR_FILES)]
     chosen = set(maker.rng.sample(range(DIR_FILES), round(DIR_FILES * INJECT_RATE)))
@@ -309,6 +394,8 @@ def build_corpora(out_dir: Path | str, source: Path | str | None = None, seed: i
         "dir": build_dir(out / "dir", dirty),
         "big": build_big(maker, out / "big"),
     }
+    if stream:
+        corpora["stream"] = build_stream(out / "stream")
     description = {"source": str(source), "seed": seed, "corpora": corpora}
     (out / "corpora.json").write_text(json.dumps(description, indent=2) + "\n", encoding="utf-8")
     return corpora

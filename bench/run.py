@@ -14,6 +14,8 @@ same run (wall time unless the target says otherwise):
   directory, big file          ekslint --jobs 1 <= 1.0 x parse floor (one core), and ekslint
                                <= 0.6 x parse floor (every core: meaningful on an idle machine)
   big file                     peak RSS <= 150 MB
+  100 MB stream (--stream)     largest process <= 100 MiB with workers; the total of all
+                               processes is shown beside it
   --fix over the directory     <= 1.5 x plain lint of the same directory (10 % of files to fix)
 
 Tools: ekslint (`ekslint TARGET`, exit 0 or 1; 2 or a traceback is a failure), the same with
@@ -27,6 +29,8 @@ runs from its corpus's directory, where the corpus's .ekslint.yaml is.
 Options:
   --runs N              timed runs per command, median reported (default 5; 3 with --quick)
   --quick               3 runs, and no checkov on the big file (it takes minutes)
+  --stream              also the 100 MB stream of 72,542 Deployments (ekslint with workers and
+                        with --jobs 1 only; about a minute a round)
   --no-peers            skip yamllint, kubernetes-validate and checkov
   --ekslint CMD         how to run ekslint, e.g. "ekslint" or ".venv/bin/python -m ekslint"
                         (default: the ekslint script beside this Python, else
@@ -87,6 +91,7 @@ class Case:
     seconds: list[float] = field(default_factory=list)
     cpu_seconds: list[float] = field(default_factory=list)
     rss_mb: list[float] = field(default_factory=list)
+    tree_mb: list[float] = field(default_factory=list)  # all processes together, sampled
     exit_codes: list[int] = field(default_factory=list)
     error: str | None = None
     once: bool = False  # a slow peer: its first run is its only one
@@ -107,12 +112,23 @@ class Case:
     def peak_rss_mb(self) -> float | None:
         return max(self.rss_mb) if self.rss_mb and not self.error else None
 
+    @property
+    def peak_tree_mb(self) -> float | None:
+        return max(self.tree_mb) if self.tree_mb and not self.error else None
+
+    @property
+    def sampled(self) -> bool:
+        """Is the total of its processes sampled? Where workers may run (and where a sampling
+        thread beside a 50 ms command would be noise)."""
+        return self.tool.startswith("ekslint") and self.corpus in ("dir", "big", "stream")
+
 
 @dataclass
 class Run:
     seconds: float
     cpu_seconds: float
     rss_mb: float
+    tree_mb: float | None
     exit_code: int
     timed_out: bool
     stderr_tail: str
@@ -127,6 +143,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--runs", type=int, help="timed runs per command (default 5, quick 3)")
     parser.add_argument("--quick", action="store_true", help="3 runs, no checkov on the big file")
+    parser.add_argument("--stream", action="store_true", help="also the 100 MB stream's memory")
     parser.add_argument("--no-peers", action="store_true", help="skip the peer linters")
     parser.add_argument("--ekslint", metavar="CMD", help="command that runs ekslint")
     parser.add_argument(
@@ -250,7 +267,8 @@ def plan_cases(
     peers: dict[str, Path | str],
     quick: bool,
 ) -> list[Case]:
-    """Every (tool, corpus) command to time, in table order."""
+    """Every (tool, corpus) command to time, in table order (the stream, when built: ekslint
+    only, for its memory)."""
     floor = [sys.executable, str(BENCH / "parse_floor.py")]
     fix_copy = WORK / "fix-copy"
     cases = []
@@ -278,6 +296,11 @@ def plan_cases(
             ):
                 argv = [str(executable), *peer_arguments(name, cwd, target)]
                 cases.append(Case(name, corpus, argv, cwd, peer=True))
+    if ekslint and "stream" in corpora:
+        command, env = ekslint
+        cwd, target = Path(corpora["stream"]["path"]), corpora["stream"]["target"]
+        cases.append(Case("ekslint", "stream", [*command, target], cwd, env))
+        cases.append(Case(ONE_CORE, "stream", [*command, "--jobs", "1", target], cwd, env))
     return cases
 
 
@@ -322,6 +345,7 @@ def time_command(launcher: Launcher, case: Case, timeout: float) -> Run:
         "env": case.env or dict(os.environ),
         "stdout": str(logs / f"{stem}.out"),
         "stderr": str(logs / f"{stem}.err"),
+        "sample": case.sampled,
     }
     pid = launcher.request(job)["pid"]
     timed_out = threading.Event()
@@ -339,12 +363,14 @@ def time_command(launcher: Launcher, case: Case, timeout: float) -> Run:
         timer.cancel()
     # ru_maxrss is in kilobytes on Linux, bytes on macOS.
     rss_mb = ended["maxrss"] / (1024 * 1024 if sys.platform == "darwin" else 1024)
+    tree_mb = ended["tree"] / (1024 * 1024) if ended.get("tree") else None
     stderr = Path(job["stderr"]).read_bytes()
     tail = stderr.decode(errors="replace").strip().splitlines()[-3:]
     return Run(
         ended["seconds"],
         ended["cpu"],
         rss_mb,
+        tree_mb,
         os.waitstatus_to_exitcode(ended["status"]),
         timed_out.is_set(),
         " | ".join(tail),
@@ -393,12 +419,15 @@ def time_case(
     case.seconds.append(run.seconds)
     case.cpu_seconds.append(run.cpu_seconds)
     case.rss_mb.append(run.rss_mb)
+    if run.tree_mb is not None:
+        case.tree_mb.append(run.tree_mb)
     case.exit_codes.append(run.exit_code)
     case.once = case.peer and run.seconds > slow_peer_limit
     note = f" (over {slow_peer_limit:g} s: not run again)" if case.once else ""
+    total = f" (all {run.tree_mb:.0f})" if run.tree_mb is not None else ""
     print(
         f"[{round_number}/{runs}] {case.label:<38} {run.seconds:8.3f} s "
-        f"(cpu {run.cpu_seconds:7.3f} s) {run.rss_mb:7.1f} MB  "
+        f"(cpu {run.cpu_seconds:7.3f} s) {run.rss_mb:7.1f} MB{total}  "
         f"{case.error or f'exit {run.exit_code}'}{note}",
         file=sys.stderr,
     )
@@ -427,6 +456,7 @@ TARGETS = (
     ("big file, one core: <= 1.0 x floor", (ONE_CORE, "big"), ("parse floor", "big"), 1.0),
     ("big, all cores: <= 0.6 x floor (idle)", ("ekslint", "big"), ("parse floor", "big"), 0.6),
     ("big file: ekslint peak RSS <= 150 MB", ("ekslint", "big"), None, 150.0),
+    ("100 MB stream: largest process <= 100 MiB", ("ekslint", "stream"), None, 100.0),
     ("dir: --fix <= 1.5 x plain lint", ("ekslint --fix", "dir"), ("ekslint", "dir"), 1.5),
 )
 
@@ -495,7 +525,7 @@ def print_report(cases: list[Case], corpora: dict, targets: list[dict], notes: d
     print()
     header = (
         f"{'corpus':<10} {'tool':<20} {'runs':>4} {'median s':>9} {'cpu s':>8} {'x ekslint':>9} "
-        f"{'x floor':>8} {'peak MB':>8}  exit"
+        f"{'x floor':>8} {'peak MB':>8} {'all MB':>7}  exit"
     )
     print(header)
     print("-" * len(header))
@@ -508,7 +538,7 @@ def print_report(cases: list[Case], corpora: dict, targets: list[dict], notes: d
             f"{cell(case.cpu_median, 3):>8} "
             f"{cell(ratio(case.median, ekslint and ekslint.median), 2):>9} "
             f"{cell(ratio(case.median, floor and floor.median), 2):>8} "
-            f"{cell(case.peak_rss_mb, 1):>8}  {exits}"
+            f"{cell(case.peak_rss_mb, 1):>8} {cell(case.peak_tree_mb, 0):>7}  {exits}"
         )
         if case.error:
             print(f"{'':<10} FAILED: {case.error}")
@@ -536,8 +566,9 @@ def write_json(
             median=case.median,
             cpu_median=case.cpu_median,
             peak_rss_mb=case.peak_rss_mb,
+            peak_tree_mb=case.peak_tree_mb,
         )
-        for key in ("env", "fresh_copy", "rss_mb", "once"):
+        for key in ("env", "fresh_copy", "rss_mb", "tree_mb", "once"):
             record.pop(key)
         results.append(record)
     document = {
@@ -563,7 +594,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     notes: dict = {"started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "load before": load_average()}
     try:
-        corpora = build_corpora(WORK, args.corpus)
+        corpora = build_corpora(WORK, args.corpus, stream=args.stream)
     except FileNotFoundError as error:
         print(f"run.py: cannot build the corpora: {error} (see --corpus)", file=sys.stderr)
         return 2

@@ -222,21 +222,33 @@ _CUT_LINE = re.compile(rb"^(?:(?:---|\.\.\.)(?:[ \t\r\n]|$)|%)", re.MULTILINE)
 # Bytes read at a time: marker lines are found by one regular expression over each block, not
 # by a Python loop over its lines.
 READ_BLOCK = 1 << 20
+# The errors after which iter_chunks reads no further.
+_REST_NOT_READ = "the rest of the input is not read"
+_UTF16 = "file is UTF-16; Kubernetes manifests must be UTF-8"
 
 
-def iter_chunks(stream: BinaryIO, path: str) -> Iterator[Chunk | InputError]:
+def ends_reading(error: InputError) -> bool:
+    """Is this an error of ``iter_chunks`` after which it read nothing more of its input?"""
+    return error.message == _UTF16 or error.message.endswith(_REST_NOT_READ)
+
+
+def iter_chunks(
+    stream: BinaryIO, path: str, first_line: int = 0, index: int = 0
+) -> Iterator[Chunk | InputError]:
     """Split a byte stream into document chunks, decoding each as UTF-8.
 
     Lines are what ``readline`` cuts (at ``\\n``). A ``---`` line starts a chunk, unless what
     came before it is only directives and comments (its header); a ``...`` line ends one; a
     directive line starts one when the chunk so far holds none.
+
+    ``first_line`` and ``index``: where the stream starts in its input (the first line and the
+    index of its first chunk), when it is one of the runs ``document_runs`` cuts: the chunks
+    then have the lines and indexes they have in the whole input.
     """
     pending: list[bytes] = []  # the current chunk's complete lines, as read
     pending_bytes = 0
     directive = False  # does the current chunk hold a directive line?
-    first_line = 0  # of the current chunk
-    line_no = 0  # of the next line to add
-    index = 0
+    line_no = first_line  # of the next line to add
 
     def flush() -> Chunk | InputError | None:
         nonlocal index, pending_bytes, directive
@@ -265,7 +277,7 @@ def iter_chunks(stream: BinaryIO, path: str) -> Iterator[Chunk | InputError]:
             first_line + 1,
             1,
             f"a document larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB: "
-            "not a Kubernetes manifest; the rest of the input is not read",
+            f"not a Kubernetes manifest; {_REST_NOT_READ}",
         )
 
     tail = b""  # an incomplete last line, completed by the next block
@@ -275,7 +287,7 @@ def iter_chunks(stream: BinaryIO, path: str) -> Iterator[Chunk | InputError]:
         if not started and block:
             started = True
             if block.startswith((b"\xff\xfe", b"\xfe\xff")):
-                yield InputError(path, 1, 1, "file is UTF-16; Kubernetes manifests must be UTF-8")
+                yield InputError(path, 1, 1, _UTF16)
                 return
         data = tail + block if tail else block
         if block:
@@ -340,6 +352,105 @@ def iter_chunks(stream: BinaryIO, path: str) -> Iterator[Chunk | InputError]:
     chunk = flush()
     if chunk is not None:
         yield chunk
+
+
+# About this much of the input is read at a time when cutting it into runs.
+_SCAN_BLOCK = 1 << 20
+_SCAN_LINE = 4 << 20  # a longer line ends the cutting (what is held of it is bounded)
+# A line break before a line that may end or start a chunk (document_runs checks which).
+_LINE_MARK = re.compile(rb"\n(?:---|\.\.\.|%)")
+
+
+def document_runs(stream: BinaryIO, target: int) -> Iterator[tuple[int, int, int]]:
+    """Where to cut a byte stream into runs of whole documents of about ``target`` bytes, so
+    that worker processes can each read only their own runs: yields ``(offset, first_line,
+    index)`` of each run's start (the first is ``(0, 0, 0)``). ``iter_chunks`` over the bytes
+    of a run, given its ``first_line`` and ``index``, yields exactly the chunks it yields for
+    that part of the whole stream.
+
+    A run starts only at a ``---`` line where ``iter_chunks`` starts a new chunk with nothing
+    held over (not one that ends a ``%YAML`` header). The chunks and lines before a cut are
+    counted without decoding anything: by ``bytes.find`` for the lines that start with ``---``,
+    ``...`` or ``%``, replaying ``iter_chunks``' rules on them; the lines between matter only
+    while the pending chunk could still be a header of directives and comments. A line longer
+    than a few blocks (a minified JSON document) ends the cutting: the rest is one run.
+    """
+    yield 0, 0, 0
+    offset = 0  # of data[0] in the stream
+    lines, counted = 0, 0  # line breaks before data[counted]
+    index = 0  # chunks flushed so far
+    last_cut = 0
+    # The pending chunk: has lines; holds a line starting with `%`; has only blank lines,
+    # comments and directives so far; holds a directive (``_header_only`` is clean and directive).
+    nonempty, percent, clean, directive = False, False, True, False
+    carry = b""
+    while True:
+        block = stream.read(_SCAN_BLOCK)
+        data = carry + block if carry else block
+        end = len(data)
+        if block:
+            end = data.rfind(b"\n") + 1  # whole lines only; the rest waits for the next block
+            if end == 0:
+                if len(data) > _SCAN_LINE:
+                    return
+                carry = data
+                continue
+        elif not data:
+            return
+        carry = data[end:]
+        starts = [0] if data[:1] in (b"-", b".", b"%") else []
+        starts.extend(found.start() + 1 for found in _LINE_MARK.finditer(data, 0, end))
+        position = 0  # start of the first line not yet replayed
+        for start in starts:
+            if start > position:
+                nonempty = True
+                if clean:
+                    clean, directive = _still_header(data[position:start], directive)
+            head = data[start : start + 3]
+            marker = head in (b"---", b"...") and data[start + 3 : start + 4] in b" \t\r\n"
+            if marker and head == b"...":
+                index += 1
+                nonempty, percent, clean, directive = False, False, True, False
+            elif marker:
+                if clean and directive:
+                    clean = False  # a header's `---`: the document it starts goes on
+                else:
+                    if offset + start - last_cut >= target:
+                        last_cut = offset + start
+                        lines += data.count(b"\n", counted, start)
+                        counted = start
+                        yield last_cut, lines, index + nonempty
+                    index += nonempty
+                    nonempty, percent, clean, directive = True, False, False, False
+            elif head[:1] == b"%":
+                if nonempty and not percent:
+                    index += 1
+                    clean = True
+                nonempty = percent = directive = True
+            else:  # `--x` or `..x`: an ordinary line, replayed with those after it
+                continue
+            position = (data.find(b"\n", start, end) + 1) or end
+        if position < end:
+            nonempty = True
+            if clean:
+                clean, directive = _still_header(data[position:end], directive)
+        lines += data.count(b"\n", counted, end)
+        offset += end
+        counted = 0
+        if not block:
+            return
+
+
+def _still_header(data: bytes, directive: bool) -> tuple[bool, bool]:
+    """Whether lines that follow a pending header keep it one (``_header_only``'s rule), and
+    whether it then holds a directive."""
+    for line in data.split(b"\n"):
+        stripped = line.strip()
+        if stripped.startswith(b"%"):
+            directive = True
+        elif stripped and not stripped.startswith(b"#"):
+            return False, directive
+    return True, directive
 
 
 def _header_only(lines: list[bytes]) -> bool:

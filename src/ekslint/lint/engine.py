@@ -61,8 +61,6 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
     from ekslint.lint.deferred import Pending
 
-SHARD_RUN = 64  # consecutive chunks a worker takes at a time from a shared file
-
 
 @record
 class FileResult:
@@ -124,7 +122,6 @@ class Linter:
         path: str,
         display: str | None = None,
         keep_text: bool = False,
-        shard: tuple[int, int] | None = None,
     ) -> FileResult:
         name = display or path
         result = FileResult(name)
@@ -139,7 +136,7 @@ class Linter:
             with contextlib.suppress(OSError):
                 result.stat = os.fstat(stream.fileno())
         try:
-            self.lint_stream(stream, result, keep_text, shard)
+            self.lint_stream(stream, result, keep_text)
         except OSError as exc:
             result.errors.append(InputError(name, 0, 0, f"cannot read: {exc.strerror or exc}"))
         finally:
@@ -152,19 +149,17 @@ class Linter:
         stream: Iterable[bytes],
         result: FileResult,
         keep_text: bool,
-        shard: tuple[int, int] | None = None,
+        start: tuple[int, int] = (0, 0),
     ) -> None:
-        """Lint every document of a stream; with ``shard=(k, n)`` only the k-th of n
-        interleaved runs of chunks (worker processes share a large file this way)."""
+        """Lint every document of a stream; ``start``: the line and chunk index it starts at
+        in its input, when it is a run of a large file (``read.document_runs``)."""
         suppressions = Suppressions(result.path, self.platform)
         result.suppressions = suppressions
-        for chunk in read.iter_chunks(stream, result.path):  # type: ignore[arg-type]
+        chunks = read.iter_chunks(stream, result.path, *start)  # type: ignore[arg-type]
+        for chunk in chunks:
             if isinstance(chunk, InputError):
-                if shard is None or shard[0] == 0:
-                    result.errors.append(chunk)
+                result.errors.append(chunk)
                 result.text_lost = True
-                continue
-            if shard is not None and (chunk.index // SHARD_RUN) % shard[1] != shard[0]:
                 continue
             if keep_text:
                 result.chunks[chunk.index] = (chunk.first_line, chunk.text)
@@ -261,10 +256,14 @@ class Linter:
             return findings
         # Only a chunk read to its end: an unreadable one reports its error, not guesses.
         self.deferred.extend((result, p) for p in pending)
-        for note in ctx.notes:  # several checks may refuse the same edit
+        self.add_notes(result, ctx.notes)
+        return findings
+
+    def add_notes(self, result: FileResult, notes: list[Note]) -> None:
+        """Notes of the checks, each once in a file: several checks may refuse the same edit."""
+        for note in notes:
             if note not in result.notes:
                 result.notes.append(note)
-        return findings
 
     def _lint_object(
         self, obj: KubeObject, ctx: Context, result: FileResult

@@ -1,34 +1,54 @@
 """Linting large inputs on every core.
 
-Worker processes each build their own Linter and lint whole files (many small inputs) or
-interleaved runs of documents of one large file. What they hand back is plain data: findings,
-errors, notes, suppressions, the pending findings and the inventory they saw. The parent
-merges it, so cross-document checks (ServiceAccounts, Secrets, eks-config) see every input, and
-the result is the same as a single-process run.
+Worker processes each build their own Linter and lint batches of about ``RUN_BYTES`` of input:
+a few whole files, or one run of whole documents of a large file. A large file is cut into runs
+by ``read.document_runs`` as the batches are handed out (the parent reads it once, decoding
+nothing), and a worker reads only its run's bytes, from its offset, knowing the line and the
+chunk index the run starts at: no worker reads, let alone parses, another run's documents.
+
+What a worker hands back for a batch is plain data: findings, errors, notes, suppressions, the
+pending findings and the inventory it saw. The parent merges the batches in input order as they
+come, so cross-document checks (ServiceAccounts, Secrets, eks-config) see every input, and the
+result is that of a single-process run: the same findings, notes and errors in the same order,
+the same counts, suppressions and pending findings. A worker holds one batch at a time, and the
+parent what a single process keeps to the end (the pending findings, settled once every input is
+read), not a worker's whole share of the input at once.
 """
 
 from __future__ import annotations
 
+import io
 import os
+import pickle
 
 from ekslint.config.settings import Settings
+from ekslint.input import read
 from ekslint.kube.inventory import Inventory
+from ekslint.lint.deferred import Packed
 from ekslint.lint.engine import FileResult, Linter
+from ekslint.lint.findings import InputError, Note
 from ekslint.lint.suppress import Suppressions
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
     from typing import Any, TypeVar
 
     T = TypeVar("T")
 
+    # (offset, size or -1 for the rest, first line, chunk index) of a run of a large file
+    Span = tuple[int, int, int, int]
+    # One file, or one run of a file: (path, display name, span or None for the whole file)
+    Item = tuple[str, str, Span | None]
+
 # Below this much input, starting workers costs more than it saves (measured with bench/).
 MIN_PARALLEL_BYTES = 2_000_000
-# A file this large is shared between workers document by document.
+# A file this large is cut into runs of documents, shared between workers.
 SHARD_FILE_BYTES = 4_000_000
+# About this much input is linted per batch: what a worker holds and hands back at a time.
+RUN_BYTES = 1_000_000
 
-_worker: Linter | None = None
+_worker: _WorkerLinter | None = None
 
 
 def input_size(paths: list[str]) -> int:
@@ -50,29 +70,137 @@ def worth_it(paths: list[str], jobs: int) -> int:
     return workers
 
 
+class _WorkerLinter(Linter):
+    """A worker's linter; it also tells which notes it added as once-per-file notes
+    (``add_notes``), so that the parent keeps them once across the batches of a file."""
+
+    once: list[int]
+
+    def add_notes(self, result: FileResult, notes: list[Note]) -> None:
+        for note in notes:
+            if note not in result.notes:
+                self.once.append(len(result.notes))
+                result.notes.append(note)
+
+
 def _start(settings: Settings) -> None:
     global _worker
-    _worker = Linter(settings)
+    _worker = _WorkerLinter(settings)
 
 
-def _lint(unit: tuple[str, str, tuple[int, int] | None]) -> dict[str, Any]:
-    path, display, shard = unit
+def _lint(batch: list[Item]) -> list[dict[str, Any]]:
+    return [_lint_item(*item) for item in batch]
+
+
+def _lint_item(path: str, display: str, span: Span | None) -> dict[str, Any]:
     linter = _worker
     assert linter is not None
     linter.inventory = Inventory()
     linter.deferred = []
-    result = linter.lint_file(path, display, shard=shard)
+    linter.once = []
+    unread = False
+    if span is None:
+        result = linter.lint_file(path, display)
+    else:
+        result, unread = _lint_run(linter, path, display, span)
     return {
+        "path": path,
         "findings": result.findings,
         "errors": result.errors,
         "notes": result.notes,
+        "once": linter.once,
         "skipped": result.skipped,
+        # Nothing after this batch of the file is read: a raw template, or an input error
+        # after which a single process reads no further.
+        "last": unread or result.skipped or any(read.ends_reading(e) for e in result.errors),
         "mappings": result.mappings,
         "objects": result.objects,
         "suppressions": result.suppressions.items if result.suppressions else [],
-        "deferred": [d for _, d in linter.deferred],
+        # Pickled apart, to be kept so until settled (deferred.Packed).
+        "deferred": pickle.dumps([d for _, d in linter.deferred], pickle.HIGHEST_PROTOCOL)
+        if linter.deferred
+        else None,
         "inventory": linter.inventory,
     }
+
+
+def _lint_run(linter: Linter, path: str, display: str, span: Span) -> tuple[FileResult, bool]:
+    """Lint one run of documents of a large file, reading only its bytes, as they are needed
+    (like a single process: a run may hold a document larger than any limit); True when the
+    file could not be read (as in a single process, the run says why and nothing more is
+    read)."""
+    offset, size, first_line, index = span
+    result = FileResult(display)
+    try:
+        with open(path, "rb", buffering=0) as raw:
+            raw.seek(offset)
+            stream = io.BufferedReader(_Bounded(raw, size), 1 << 16)
+            linter.lint_stream(stream, result, False, (first_line, index))
+    except OSError as exc:
+        result.errors.append(InputError(display, 0, 0, f"cannot read: {exc.strerror or exc}"))
+        return result, True
+    return result, False
+
+
+class _Bounded(io.RawIOBase):
+    """The next ``size`` bytes of a file (all the rest when -1)."""
+
+    def __init__(self, raw: io.RawIOBase, size: int) -> None:
+        self.raw, self.left = raw, size
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self.left == 0:
+            return 0
+        view = memoryview(buffer)
+        if self.left > 0:
+            view = view[: self.left]
+        count = self.raw.readinto(view) or 0
+        if self.left > 0:
+            self.left -= count
+        return count
+
+
+def _batches(inputs: list[tuple[str, str]], workers: int) -> Iterator[list[Item]]:
+    """The batches to lint, in input order: small files together (up to RUN_BYTES, and few
+    enough that every worker gets several batches), each run of a large file alone."""
+    sizes = [os.path.getsize(path) if os.path.isfile(path) else 0 for path, _ in inputs]
+    small = sum(1 for size in sizes if size < SHARD_FILE_BYTES)
+    most = max(1, small // (workers * 8))
+    batch: list[Item] = []
+    held = 0
+    for (path, display), size in zip(inputs, sizes, strict=True):
+        if size < SHARD_FILE_BYTES:
+            if batch and (len(batch) >= most or held + size > RUN_BYTES):
+                yield batch
+                batch, held = [], 0
+            batch.append((path, display, None))
+            held += size
+            continue
+        if batch:
+            yield batch
+            batch, held = [], 0
+        yield from ([run] for run in _runs(path, display))
+    if batch:
+        yield batch
+
+
+def _runs(path: str, display: str) -> Iterator[Item]:
+    """A large file's runs of documents (``read.document_runs``), each once the next is found."""
+    previous: tuple[int, int, int] | None = None
+    try:
+        with open(path, "rb") as stream:
+            for cut in read.document_runs(stream, RUN_BYTES):
+                if previous is not None:
+                    offset, line, index = previous
+                    yield path, display, (offset, cut[0] - offset, line, index)
+                previous = cut
+    except OSError:
+        pass  # the last run read reads to the end, and reports why it cannot
+    offset, line, index = previous or (0, 0, 0)
+    yield path, display, (offset, -1, line, index)
 
 
 def lint_in_workers(
@@ -81,48 +209,47 @@ def lint_in_workers(
     """Lint ``inputs`` ((path, display name) pairs) in ``workers`` processes."""
     import multiprocessing
 
-    units: list[tuple[str, str, tuple[int, int] | None]] = []
-    for path, display in inputs:
-        size = os.path.getsize(path) if os.path.isfile(path) else 0
-        if size >= SHARD_FILE_BYTES:
-            units.extend((path, display, (k, workers)) for k in range(workers))
-        else:
-            units.append((path, display, None))
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    names = dict(inputs)
     results: dict[str, FileResult] = {}
+    ended: set[str] = set()  # files of which a single process would read nothing more
     with context.Pool(workers, initializer=_start, initargs=(linter.settings,)) as pool:
-        for (path, display, _), payload in zip(
-            units,
-            pool.imap(_lint, units, chunksize=max(1, len(units) // (workers * 8))),
-            strict=True,
-        ):
-            result = results.get(path)
-            if result is None:
-                result = results[path] = FileResult(display)
-                result.suppressions = Suppressions(display, linter.platform)
-            _merge(linter, result, payload)
-    for result in results.values():
-        result.notes.sort(key=lambda note: note.line)  # shards interleave: restore file order
-        if result.skipped:  # one worker met a raw template: the whole file is skipped
-            result.findings.clear()
-            linter.deferred = [(r, d) for r, d in linter.deferred if r is not result]
+        # Batches are merged in input order as they come; the batches are cut from the inputs
+        # as the pool hands them out (in its feeder thread).
+        for payloads in pool.imap(_lint, _batches(inputs, workers)):
+            for payload in payloads:
+                path = payload["path"]
+                if path in ended:
+                    continue
+                result = results.get(path)
+                if result is None:
+                    result = results[path] = FileResult(names[path])
+                    result.suppressions = Suppressions(result.path, linter.platform)
+                _merge(linter, result, payload)
+                if payload["last"]:
+                    ended.add(path)
     return [results[path] for path, _ in inputs]
 
 
 def _merge(linter: Linter, result: FileResult, payload: dict[str, Any]) -> None:
+    """Add one batch's part of a file to its result, as a single process would have."""
     result.findings.extend(payload["findings"])
     result.errors.extend(payload["errors"])
-    for note in payload["notes"]:
-        if not (payload["skipped"] and note in result.notes):  # one template note per file
+    once = payload["once"]
+    for number, note in enumerate(payload["notes"]):
+        if not (once and number in once and note in result.notes):
             result.notes.append(note)
-    if payload["skipped"]:
-        result.skipped = True
     result.mappings += payload["mappings"]
     result.objects += payload["objects"]
     assert result.suppressions is not None
     result.suppressions.items.extend(payload["suppressions"])
-    linter.deferred.extend((result, d) for d in payload["deferred"])
+    if payload["skipped"]:  # a raw template: nothing of the file is linted
+        result.skipped = True
+        result.findings.clear()
+        linter.deferred = [(r, d) for r, d in linter.deferred if r is not result]
+    elif payload["deferred"] is not None:
+        linter.deferred.append((result, Packed(payload["deferred"])))
     seen: Inventory = payload["inventory"]
     linter.inventory.service_accounts.update(seen.service_accounts)
     linter.inventory.secrets.update(seen.secrets)
