@@ -191,3 +191,36 @@ def test_a_long_message_in_the_full_text_report() -> None:
     lines = wrap(text)
     assert max(len(line) for line in lines) <= FIRST_LINE
     assert " ".join(lines) == text  # every break at a blank, kept by the join
+
+
+@pytest.mark.slow
+def test_thousands_of_suppression_comments(tmp_path: Path) -> None:
+    # 15,000 findings and 10,000 suppression comments in one file: each finding used to be
+    # matched against every comment (150 M comparisons).
+    pod = (
+        "apiVersion: v1\nkind: Pod\nmetadata: {{name: p{n}}}\nspec:\n  containers:\n"
+        "    - name: a\n      image: 10.0.0.1:5000/a:{n}{comment}\n"
+    )
+    documents = [
+        pod.format(n=n, comment="  # ekslint: ignore[EKS001]" if n % 3 else "")
+        for n in range(15_000)
+    ]
+    path = tmp_path / "many.yaml"
+    path.write_text("---\n".join(documents), encoding="utf-8")
+    result = run(
+        [
+            str(path),
+            "--isolated",
+            "--format",
+            "json",
+            "--jobs",
+            "1",
+            "--select",
+            "EKS001,EKS018",
+            "--http-registry",
+            "10.0.0.1:5000",
+        ]
+    )
+    found = result.json["findings"]
+    assert len(found) == 5_000
+    assert {f["rule"] for f in found} == {"EKS001"}

@@ -54,12 +54,41 @@ class Suppression:
 
 
 class Suppressions:
-    __slots__ = ("items", "path", "platform")
+    __slots__ = ("_by_line", "_by_object", "_for_file", "_indexed", "items", "path", "platform")
 
     def __init__(self, path: str, platform: Platform) -> None:
         self.path = path
         self.platform = platform
-        self.items: list[Suppression] = []
+        self.items: list[Suppression] = []  # appended to here and by the parallel merge
+        # ``items`` indexed by what each covers, so that a finding is matched against the few
+        # that may suppress it: a file of thousands of comments and findings is not quadratic.
+        self._indexed = 0
+        self._for_file: list[Suppression] = []
+        self._by_line: dict[int, list[Suppression]] = {}
+        self._by_object: dict[ObjectRef | None, list[Suppression]] = {}
+
+    def __getstate__(self) -> tuple[str, Platform, list[Suppression]]:
+        return self.path, self.platform, self.items
+
+    def __setstate__(self, state: tuple[str, Platform, list[Suppression]]) -> None:
+        self.__init__(state[0], state[1])  # type: ignore[misc]
+        self.items = state[2]
+
+    def _index(self) -> None:
+        if self._indexed > len(self.items):  # replaced, not appended to: start again
+            self._indexed = 0
+            self._for_file, self._by_line, self._by_object = [], {}, {}
+        for item in self.items[self._indexed :]:
+            if item.empty:
+                continue
+            if item.kind == "line":
+                for line in item.lines:
+                    self._by_line.setdefault(line, []).append(item)
+            elif item.kind == "object":
+                self._by_object.setdefault(item.obj, []).append(item)
+            else:
+                self._for_file.append(item)
+        self._indexed = len(self.items)
 
     def scan(self, text: str, first_line: int) -> None:
         for number, line in enumerate(text.split("\n"), start=first_line + 1):
@@ -98,13 +127,14 @@ class Suppressions:
         rule = self.platform.rules.get(finding.rule)
         names = {finding.rule} | ({rule.name} if rule else set())
         hit = False
-        for item in self.items:
-            if item.empty:
-                continue
-            if item.kind == "line" and finding.line not in item.lines:
-                continue
-            if item.kind == "object" and finding.object != item.obj:
-                continue
+        if self._indexed != len(self.items):
+            self._index()
+        candidates = (
+            self._for_file
+            + self._by_line.get(finding.line, [])
+            + self._by_object.get(finding.object, [])
+        )
+        for item in candidates:
             matched = [w for w in item.rules if w in names or finding.rule.startswith(w)]
             if item.rules and not matched:
                 continue
