@@ -38,7 +38,7 @@ def rules_dir() -> str:
     return os.path.join(os.path.dirname(os.path.dirname(here)), "rules")
 
 
-_CACHE_FORMAT = 2
+_CACHE_FORMAT = 3  # 3: entries hold the file's digest
 # Rule files (about 25 per platform), configs and the code of ~40 value types: plenty, and small.
 _CACHE_ENTRIES = 256
 # The cache is shared by every project on the machine and read whole at every start, so what it
@@ -48,7 +48,7 @@ _CACHE_ENTRIES = 256
 # rule data takes about 60 KB.
 _CACHE_ENTRY_BYTES = 256 * 1024
 _CACHE_TOTAL_BYTES = 2 * 1024 * 1024
-_cache: dict[str, tuple[int, int, str, Any]] | None = None
+_cache: dict[str, tuple[Any, ...]] | None = None
 _cache_dirty = False
 _cache_used: dict[str, None] = {}  # keys read or written by this run, in order
 
@@ -70,7 +70,7 @@ def _cache_file() -> str | None:
     return os.path.join(folder, f"validated-{__version__}-{_CACHE_FORMAT}.marshal")
 
 
-def _load_cache() -> dict[str, tuple[int, int, str, Any]]:
+def _load_cache() -> dict[str, tuple[Any, ...]]:
     global _cache
     if _cache is None:
         _cache = {}
@@ -139,6 +139,18 @@ def load_validated(
     _cache_used[key] = None
     if entry is not None and entry[:3] == (stat.st_mtime_ns, stat.st_size, kind):
         return entry[3]
+    # A file written again with the same bytes (a fresh clone or checkout, a copy) is the same
+    # file: its digest says so, and it is not validated again.
+    digest = _digest(path)
+    if (
+        entry is not None
+        and digest is not None
+        and entry[1:3] == (stat.st_size, kind)
+        and entry[4:] == (digest,)
+    ):
+        cache[key] = (stat.st_mtime_ns, *entry[1:])
+        _changed()
+        return entry[3]
     data = (load or load_yaml)(path)
     validate(data, path)  # raises on invalid data, which is never cached
     try:
@@ -147,11 +159,25 @@ def load_validated(
         size = len(marshal.dumps(data))
     except ValueError:
         return data  # not plain data (e.g. dates): usable, but not cacheable
-    if size > _CACHE_ENTRY_BYTES:
-        return data  # too large to share with every other run on the machine
-    cache[key] = (stat.st_mtime_ns, stat.st_size, kind, data)
+    if size > _CACHE_ENTRY_BYTES or digest is None or _digest(path) != digest:
+        return data  # too large to share with every other run, or changed while read
+    cache[key] = (stat.st_mtime_ns, stat.st_size, kind, data, digest)
     _changed()
     return data
+
+
+def _digest(path: str) -> bytes | None:
+    """The file's BLAKE2 digest; None when it cannot be read or is larger than a cache entry."""
+    import hashlib
+
+    try:
+        with open(path, "rb") as handle:
+            content = handle.read(_CACHE_ENTRY_BYTES + 1)
+    except OSError:
+        return None
+    if len(content) > _CACHE_ENTRY_BYTES:
+        return None
+    return hashlib.blake2b(content, digest_size=16).digest()
 
 
 _REMEMBERED = "remembered:"

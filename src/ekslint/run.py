@@ -337,14 +337,18 @@ class Run:
                 )
         return fixers
 
-    def _needs_fix(self, result: FileResult) -> bool:
-        """A result linted in a worker process, without its text, that has a fix to apply."""
-        if result.chunks or result.errors or result.skipped:
+    def _has_fix(self, result: FileResult) -> bool:
+        """A result with a fix to apply (one with errors or a raw template is never fixed)."""
+        if result.errors or result.skipped:
             return False
         unsafe = bool(self.options.unsafe_fixes)
         return any(
             f.fix is not None and (f.fix.applicability == "safe" or unsafe) for f in result.findings
         )
+
+    def _needs_fix(self, result: FileResult) -> bool:
+        """A result linted in a worker process without its text that has a fix to apply."""
+        return not result.chunks and self._has_fix(result)
 
     def _fix_in_workers(
         self,
@@ -354,7 +358,8 @@ class Run:
         owners: list[Linter],
         fixers: dict[int, Fixer],
     ) -> dict[int, tuple[FileResult, FixOutcome]]:
-        """The files with a fix to apply, read again, fixed and written in worker processes,
+        """The files with a fix to apply, fixed and written in worker processes (those linted
+        without their text, the runs of a large file, read again there first),
         when the inputs were linted in workers too: the fixing would otherwise run on one core
         after the linting ran on all of them. The workers are forked now, so each inherits what
         fixing reads - every input's and the project's context, resolved - as it stands."""
@@ -362,7 +367,7 @@ class Run:
 
         args = self.options
         workers = worth_it(inputs, args.jobs)
-        todo = [i for i, result in enumerate(results) if self._needs_fix(result)]
+        todo = [i for i, result in enumerate(results) if self._has_fix(result)]
         adopting = args.write_baseline or args.add_suppressions is not None
         if workers < 2 or len(todo) < MIN_FORKED_FIXES or adopting:
             return {}  # adopting writes no fixes; see execute
@@ -406,7 +411,7 @@ class Run:
             if self.fixing or not self.keep_text:
                 workers = worth_it([p for p, _ in items], self.options.jobs)
             if workers > 1:
-                done = lint_in_workers(linter, items, workers)
+                done = lint_in_workers(linter, items, workers, keep_fixable=self.fixing)
             else:
                 # A stream's text is kept: it cannot be read again for the report's source lines.
                 done = [

@@ -83,9 +83,15 @@ class _WorkerLinter(Linter):
                 result.notes.append(note)
 
 
-def _start(settings: Settings) -> None:
-    global _worker
+# Fixing: a whole file with something to fix comes back with its text, which the fixer needs
+# (read again otherwise, after the workers are done).
+_keep_fixable = False
+
+
+def _start(settings: Settings, keep_fixable: bool = False) -> None:
+    global _worker, _keep_fixable
     _worker = _WorkerLinter(settings)
+    _keep_fixable = keep_fixable
 
 
 def _lint(batch: list[Item]) -> list[dict[str, Any]]:
@@ -100,11 +106,15 @@ def _lint_item(path: str, display: str, span: Span | None) -> dict[str, Any]:
     linter.once = []
     unread = False
     if span is None:
-        result = linter.lint_file(path, display)
+        result = linter.lint_file(path, display, keep_text=_keep_fixable)
+        fixable = linter.deferred or any(f.fix is not None for f in result.findings)
+        if result.skipped or result.errors or not fixable:
+            result.chunks, result.chunks_had_bom, result.stat = {}, False, None
     else:
         result, unread = _lint_run(linter, path, display, span)
     return {
         "path": path,
+        "text": (result.chunks, result.chunks_had_bom, result.stat) if result.chunks else None,
         "findings": result.findings,
         "errors": result.errors,
         "notes": result.notes,
@@ -204,9 +214,10 @@ def _runs(path: str, display: str) -> Iterator[Item]:
 
 
 def lint_in_workers(
-    linter: Linter, inputs: list[tuple[str, str]], workers: int
+    linter: Linter, inputs: list[tuple[str, str]], workers: int, keep_fixable: bool = False
 ) -> list[FileResult]:
-    """Lint ``inputs`` ((path, display name) pairs) in ``workers`` processes."""
+    """Lint ``inputs`` ((path, display name) pairs) in ``workers`` processes; with
+    ``keep_fixable``, a whole file with a fix to offer keeps its text (``FileResult.chunks``)."""
     import multiprocessing
 
     methods = multiprocessing.get_all_start_methods()
@@ -214,7 +225,8 @@ def lint_in_workers(
     names = dict(inputs)
     results: dict[str, FileResult] = {}
     ended: set[str] = set()  # files of which a single process would read nothing more
-    with context.Pool(workers, initializer=_start, initargs=(linter.settings,)) as pool:
+    setup = (linter.settings, keep_fixable)
+    with context.Pool(workers, initializer=_start, initargs=setup) as pool:
         # Batches are merged in input order as they come; the batches are cut from the inputs
         # as the pool hands them out (in its feeder thread).
         for payloads in pool.imap(_lint, _batches(inputs, workers)):
@@ -236,6 +248,8 @@ def _merge(linter: Linter, result: FileResult, payload: dict[str, Any]) -> None:
     """Add one batch's part of a file to its result, as a single process would have."""
     result.findings.extend(payload["findings"])
     result.errors.extend(payload["errors"])
+    if payload["text"] is not None:  # a whole file: its one payload
+        result.chunks, result.chunks_had_bom, result.stat = payload["text"]
     once = payload["once"]
     for number, note in enumerate(payload["notes"]):
         if not (once and number in once and note in result.notes):
