@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import io
 import os
-import pickle
 
 from ekslint.config.settings import Settings
 from ekslint.input import read
@@ -127,11 +126,15 @@ def _lint_item(path: str, display: str, span: Span | None) -> dict[str, Any]:
         "objects": result.objects,
         "suppressions": result.suppressions.items if result.suppressions else [],
         # Pickled apart, to be kept so until settled (deferred.Packed).
-        "deferred": pickle.dumps([d for _, d in linter.deferred], pickle.HIGHEST_PROTOCOL)
-        if linter.deferred
-        else None,
+        "deferred": _pickled([d for _, d in linter.deferred]) if linter.deferred else None,
         "inventory": linter.inventory,
     }
+
+
+def _pickled(value: object) -> bytes:
+    import pickle  # in workers only: a one-file run imports this module, for worth_it
+
+    return pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
 
 
 def _lint_run(linter: Linter, path: str, display: str, span: Span) -> tuple[FileResult, bool]:
