@@ -60,10 +60,12 @@ def test_json_text_decodes_to_the_same_data_without_any_runner_syntax() -> None:
 def test_the_printable_fast_paths_skip_only_text_the_patterns_would_leave_alone() -> None:
     # escape_controls returns printable text as it is, json_text skips ASCII text without DEL:
     # no character either pattern rewrites may be printable, or ASCII other than DEL.
-    from ekslint.report.escape import _JSON_UNSAFE_SET, _UNSAFE_SET, _pattern, escape_controls
+    import re
+
+    from ekslint.report.escape import _JSON_UNSAFE_SET, _UNSAFE_SET, escape_controls
 
     for character_set in (_UNSAFE_SET, _JSON_UNSAFE_SET):
-        pattern = _pattern(character_set)
+        pattern = re.compile(character_set)
         matched = [chr(c) for c in range(0x110000) if pattern.fullmatch(chr(c))]
         assert matched and not any(char.isprintable() for char in matched)
     assert [c for c in matched if c.isascii()] == ["\x7f"]  # the JSON set

@@ -92,6 +92,7 @@ class Run:
         self.inventory = Inventory()  # shared: context crosses config boundaries
         self.linters: dict[str | None, Linter] = {}
         self.config_of_folder: dict[str, str | None] = {}
+        self.lint_workers = 1  # the most worker processes the inputs were linted in
         if options.settings is not None:
             self.settings = options.settings
             self.linter = self._add_linter(options.settings.config_path, options.settings)
@@ -222,7 +223,10 @@ class Run:
             ):
                 fixer = fixers[id(owner)]
                 fixer.writes = writes
-                outcome = fixed_in_workers.get(index) or fixer.fix(path, result)
+                if index in fixed_in_workers:
+                    outcome = fixed_in_workers[index]
+                else:
+                    outcome = fixer.fix(path, result)
                 outcomes.append((path, result, fixer, outcome))
             for index, (path, result, fixer, outcome) in enumerate(outcomes):
                 fixer.settle(outcome)
@@ -363,10 +367,10 @@ class Run:
         when the inputs were linted in workers too: the fixing would otherwise run on one core
         after the linting ran on all of them. The workers are forked now, so each inherits what
         fixing reads - every input's and the project's context, resolved - as it stands."""
-        from ekslint.lint.parallel import map_in_forks, worth_it
+        from ekslint.lint.parallel import map_in_forks
 
         args = self.options
-        workers = worth_it(inputs, args.jobs)
+        workers = self.lint_workers
         todo = [i for i, result in enumerate(results) if self._has_fix(result)]
         adopting = args.write_baseline or args.add_suppressions is not None
         if workers < 2 or len(todo) < MIN_FORKED_FIXES or adopting:
@@ -410,6 +414,7 @@ class Run:
             workers = 1
             if self.fixing or not self.keep_text:
                 workers = worth_it([p for p, _ in items], self.options.jobs)
+            self.lint_workers = max(self.lint_workers, workers)
             if workers > 1:
                 done = lint_in_workers(linter, items, workers, keep_fixable=self.fixing)
             else:

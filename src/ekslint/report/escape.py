@@ -21,7 +21,6 @@ has made the same characters visible.
 
 from __future__ import annotations
 
-import functools
 import re
 
 # C0 controls but TAB, DEL and C1, the line and paragraph separators, the bidi controls
@@ -61,12 +60,7 @@ def escape_controls(text: str) -> str:
     """Control, bidi and line-break characters and lone surrogates as visible escapes."""
     if text.isprintable():
         return text
-    return _pattern(_UNSAFE_SET).sub(_escape_char, text)
-
-
-@functools.cache
-def _pattern(character_set: str) -> re.Pattern[str]:
-    return re.compile(character_set)
+    return re.sub(_UNSAFE_SET, _escape_char, text)  # a pattern string: re keeps it compiled
 
 
 def display_lines(text: str) -> list[str]:
@@ -104,6 +98,6 @@ def json_text(document: object, indent: int | None = 2) -> str:
 
     text = json.dumps(document, indent=indent, ensure_ascii=False)
     if not text.isascii() or "\x7f" in text:
-        text = _pattern(_JSON_UNSAFE_SET).sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+        text = re.sub(_JSON_UNSAFE_SET, lambda m: f"\\u{ord(m.group()):04x}", text)
     # `#` is never JSON syntax, so "##[" is always inside a string, where \u005b is "[".
     return text.replace(LEGACY_COMMAND, _JSONLEGACY_ESCAPED)
