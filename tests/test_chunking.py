@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from ekslint.input import read
@@ -137,6 +137,11 @@ def streams(draw: st.DrawFn) -> bytes:
     block=st.sampled_from([1, 2, 3, 7, 64, 1 << 20]),
     limit=st.sampled_from([8, 40, 1 << 20]),
 )
+# Marker lines back to back, and one at the very end: the break after a marker is also the
+# one before the next line, which a pattern matching both must not take twice.
+@example(data=b"---\n---\n---\n", block=1 << 20, limit=1 << 20)
+@example(data=b"a: 1\n...\n---\n%YAML 1.1\n---", block=1 << 20, limit=1 << 20)
+@example(data=b"---\r\n---\r\n...\n...", block=3, limit=1 << 20)
 def test_block_reader_cuts_as_the_line_reader(data: bytes, block: int, limit: int) -> None:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(read, "READ_BLOCK", block)

@@ -58,13 +58,19 @@ class Chunk:
 
     def __post_init__(self) -> None:
         text = self.text
-        crlf = text.count("\r\n")
-        lone_cr, lone_lf = text.count("\r") - crlf, text.count("\n") - crlf
-        # New lines are written with the break most lines already use.
-        self.newline = "\r\n" if crlf > lone_lf and crlf >= lone_cr else "\n"
-        if lone_cr > max(crlf, lone_lf):
-            self.newline = "\r"
-        self.odd_breaks = lone_cr > 0 or any(c in text for c in "\x85\u2028\u2029")
+        lone_cr = 0
+        if "\r" in text:  # else every break is a LF (counting them is 2% of a lint)
+            crlf = text.count("\r\n")
+            lone_cr, lone_lf = text.count("\r") - crlf, text.count("\n") - crlf
+            # New lines are written with the break most lines already use.
+            self.newline = "\r\n" if crlf > lone_lf and crlf >= lone_cr else "\n"
+            if lone_cr > max(crlf, lone_lf):
+                self.newline = "\r"
+        else:
+            self.newline = "\n"
+        self.odd_breaks = lone_cr > 0 or (
+            not text.isascii() and any(c in text for c in "\x85\u2028\u2029")
+        )
 
     def _line_starts(self) -> list[int]:
         if self._starts is None:
@@ -217,8 +223,14 @@ def _may_be_kubernetes_json(path: str) -> bool:
     return b'"apiVersion"' in data and b'"kind"' in data
 
 
-# A line that may end a document's chunk: a document marker, or a directive (``%YAML``).
-_CUT_LINE = re.compile(rb"^(?:(?:---|\.\.\.)(?:[ \t\r\n]|$)|%)", re.MULTILINE)
+# A line that may end a document's chunk: a document marker, or a directive (``%YAML``). The
+# pattern starts with the line break before the line (a block's first line is matched on its
+# own): sre scans for a literal first character quickly, where ``^`` is tried at every byte
+# (4.7 times slower on a 20 MB stream).
+# What follows a marker is looked at, not consumed: it may be the break before the next line.
+_CUT_LINE_BODY = rb"(?:(?:---|\.\.\.)(?=[ \t\r\n]|$)|%)"
+_CUT_LINE = re.compile(rb"\n" + _CUT_LINE_BODY, re.MULTILINE)
+_CUT_FIRST_LINE = re.compile(_CUT_LINE_BODY, re.MULTILINE)
 # Bytes read at a time: marker lines are found by one regular expression over each block, not
 # by a Python loop over its lines.
 READ_BLOCK = 1 << 20
@@ -230,6 +242,14 @@ _UTF16 = "file is UTF-16; Kubernetes manifests must be UTF-8"
 def ends_reading(error: InputError) -> bool:
     """Is this an error of ``iter_chunks`` after which it read nothing more of its input?"""
     return error.message == _UTF16 or error.message.endswith(_REST_NOT_READ)
+
+
+def _cut_lines(data: bytes) -> Iterator[int]:
+    """The offsets of the lines of ``data`` (whole lines) that may end a chunk."""
+    if _CUT_FIRST_LINE.match(data):
+        yield 0
+    for match in _CUT_LINE.finditer(data):
+        yield match.start() + 1
 
 
 def iter_chunks(
@@ -296,8 +316,7 @@ def iter_chunks(
         else:
             tail = b""  # the end: the last line needs no break
         position = 0
-        for match in _CUT_LINE.finditer(data):
-            start = match.start()
+        for start in _cut_lines(data):
             if start > position:  # the lines before this one join the current chunk
                 if pending_bytes + start - position > MAX_DOCUMENT_BYTES:
                     yield too_large()
