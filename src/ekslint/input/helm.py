@@ -33,5 +33,7 @@ def is_raw_template(text: str) -> bool:
 
 def template_source(text: str) -> str | None:
     """The chart file named by ``helm template``'s ``# Source:`` comment, if any."""
+    if "# Source:" not in text:  # a C scan, where the pattern's ^ is tried at every character
+        return None
     found = _SOURCE.search(text)
     return found.group(1).rstrip(" \t") if found else None

@@ -104,14 +104,15 @@ _BOOL = frozenset(
     }
 )
 _NULL = frozenset({"", "~", "null", "Null", "NULL"})
-_INT = re.compile(
-    r"[-+]?(?:0b[01_]+|0o?[0-7_]+|[0-9][0-9_]*|0x[0-9a-fA-F_]+|[1-9][0-9_]*(?::[0-5]?[0-9])+)"
-)
-# A pattern string: re compiles it when first used (and keeps it), not at every import.
+# Pattern strings: re compiles them when first used (and keeps them), not at every import.
+_INT = r"[-+]?(?:0b[01_]+|0o?[0-7_]+|[0-9][0-9_]*|0x[0-9a-fA-F_]+|[1-9][0-9_]*(?::[0-5]?[0-9])+)"
 _FLOAT = (
     r"[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+"
     r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
 )
+# Every character the two patterns above can match: a value with any other (an image such as
+# 10.0.0.1:5000/app:1.0) is a string without compiling them.
+_NUMBER_CHARS = frozenset("0123456789_+-.:boxabcdefABCDEFinINFNa")
 
 
 def plain_scalar_type(value: str) -> str:
@@ -121,8 +122,8 @@ def plain_scalar_type(value: str) -> str:
     if value in _BOOL:
         return "bool"
     first = value[0]
-    if first.isdigit() or first in "-+.":
-        if _INT.fullmatch(value):
+    if (first.isdigit() or first in "-+.") and _NUMBER_CHARS.issuperset(value):
+        if re.fullmatch(_INT, value):
             return "int"
         if re.fullmatch(_FLOAT, value) and value not in {".", "-", "+"}:
             return "float"
@@ -238,7 +239,8 @@ MAX_ALIAS_EXPANSION = 1_000_000
 def check_alias_expansion(root: Node, text: str) -> None:
     """Reject a document whose aliases would expand into a huge tree ("billion laughs") or
     refer to a node that contains them; ``text`` is the document's, for a cheap first test."""
-    if "*" not in text or not re.search(_ALIAS, text):
+    # An alias needs an anchor (`&name`) in its document, else composing failed already.
+    if "*" not in text or "&" not in text or not re.search(_ALIAS, text):
         return
     sizes: dict[int, int] = {}
     open_nodes: set[int] = set()  # entered, not finished: meeting one again is a cycle

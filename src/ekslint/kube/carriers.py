@@ -60,15 +60,23 @@ def follow(node: Node | None, steps: tuple[Step, ...], label: str) -> Iterator[t
     """Nodes at ``steps`` under ``node``, with their dotted paths (``label`` is ``node``'s)."""
     if node is None:
         return
-    if not steps:
+    # Leading key steps in a loop: most paths are only keys, and a generator per step costs
+    # more than the lookup it wraps.
+    at = 0
+    for step in steps:
+        if step.kind != "key":
+            break
+        entry = lookup(node, step.key) if isinstance(node, MappingNode) else None
+        if entry is None:
+            return
+        node = entry[1]
+        label = f"{label}.{step.key}" if label else step.key
+        at += 1
+    if at == len(steps):
         yield label, node
         return
-    step, rest = steps[0], steps[1:]
-    if step.kind == "key":
-        child = get(node, step.key) if isinstance(node, MappingNode) else None
-        if child is not None:
-            yield from follow(child, rest, f"{label}.{step.key}" if label else step.key)
-    elif step.kind == "items":
+    step, rest = steps[at], steps[at + 1 :]
+    if step.kind == "items":
         if isinstance(node, SequenceNode):
             for index, item in enumerate(node.value):
                 yield from follow(item, rest, f"{label}[{index}]")

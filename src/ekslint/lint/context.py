@@ -25,6 +25,9 @@ class Context:
     notes: list[Note] = field(default_factory=list, init=False)  # e.g. why a fix is not offered
     # Set while linting a rendered object that names its source file.
     origin_of: Callable[[Node], Origin | None] | None = None
+    # Could an object of the chunk carry a suppression annotation? Told once from the text
+    # (the word, or an escape that could spell it), not once per object of a long List.
+    may_suppress: bool = field(default_factory=bool, init=False)
 
     def finding(
         self,

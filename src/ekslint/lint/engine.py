@@ -211,6 +211,7 @@ class Linter:
             return []
         source = helm.template_source(text)
         ctx = Context(self.settings, self.platform, self.catalog, result.path, chunk, source)
+        ctx.may_suppress = "ekslint" in text or "\\" in text
         findings: list[Finding] = []
         pending: list[Pending] = []
         try:
@@ -289,7 +290,7 @@ class Linter:
         carrier = carrier_of(obj)
         if (carrier is None and not holds_no_pods(obj)) or (carrier and not carrier.core):
             self._note_unread_images(obj, templates, ctx, result)
-        if result.suppressions is not None:
+        if result.suppressions is not None and ctx.may_suppress:
             result.suppressions.scan_object(obj, templates, ctx.chunk.first_line)
         if is_global_defaults(obj, self.platform):
             defaults = global_defaults_view(obj, self.platform, ctx.chunk.text)
