@@ -92,6 +92,8 @@ class Run:
         self.inventory = Inventory()  # shared: context crosses config boundaries
         self.linters: dict[str | None, Linter] = {}
         self.config_of_folder: dict[str, str | None] = {}
+        # Each input is looked up twice (by discovery's excludes, then as the file's owner).
+        self._linter_of_path: dict[str, Linter] = {}
         self.lint_workers = 1  # the most worker processes the inputs were linted in
         if options.settings is not None:
             self.settings = options.settings
@@ -106,8 +108,12 @@ class Run:
     def linter_for(self, path: str) -> Linter:
         if self.settings_for is None:
             return self.linter
+        known = self._linter_of_path.get(path)
+        if known is not None:
+            return known
         from ekslint.config.load import find_config
 
+        asked = path
         if path == "-":
             path = self.options.stdin_filename or os.path.join(os.getcwd(), "-")
         folder = os.path.dirname(os.path.abspath(path))
@@ -117,6 +123,7 @@ class Run:
         linter = self.linters.get(config)
         if linter is None:
             linter = self._add_linter(config, self.settings_for(config))
+        self._linter_of_path[asked] = linter
         return linter
 
     def show_settings(self, out: TextIO) -> int:

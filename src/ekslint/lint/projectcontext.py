@@ -49,7 +49,7 @@ _NOTHING: Found = ([], [])
 def project_root(inputs: list[str], config_path: str | None) -> str | None:
     """Where the project of ``inputs`` starts, or None when there is none to add: every input
     must lie inside the root, and none may be the root itself (then all is read anyway)."""
-    from ekslint.input.project import git_root, is_within
+    from ekslint.input.project import git_root
 
     named = [p for p in inputs if p != "-"]
     if not named:
@@ -58,8 +58,16 @@ def project_root(inputs: list[str], config_path: str | None) -> str | None:
         root = os.path.dirname(os.path.abspath(config_path))
     else:
         root = git_root(named[0]) or os.getcwd()
+    # input.project.is_within, with the root's side worked out once: a pre-commit run or a
+    # folder's walk names a thousand files, each otherwise two abspath calls and a stat more.
+    whole = os.path.abspath(root)
+    inside = whole.rstrip(os.sep) + os.sep
     for path in named:
-        if not is_within(path, root) or (os.path.isdir(path) and is_within(root, path)):
+        full = os.path.abspath(path)
+        if full == whole:
+            if os.path.isdir(path):
+                return None  # the root itself is linted
+        elif not full.startswith(inside):
             return None
     return root
 
