@@ -44,7 +44,9 @@ _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
 MERGE_KEY = "<<"
 
-_BaseLoader: Any = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
+# libyaml's parser alone where PyYAML has it: composing needs no constructor, and CSafeLoader's
+# __init__ would set one up (three Python calls) for every chunk.
+_BaseLoader: Any = getattr(getattr(yaml, "_yaml", None), "CParser", None) or yaml.SafeLoader
 
 
 _NO_PATH_RESOLVERS: dict[object, object] = {}
