@@ -212,6 +212,17 @@ def test_unread_images_get_a_note_with_a_position(tmp_path: Path) -> None:
     assert "rules/workloads.yaml" in notes[0]["message"]
 
 
+def test_an_image_key_spelled_by_an_escape_still_gets_its_note(tmp_path: Path) -> None:
+    """The note is skipped for chunks that cannot name an image: one whose key is written
+    with an escape does name one."""
+    text = (
+        "apiVersion: rabbitmq.com/v1beta1\nkind: RabbitmqCluster\nmetadata: {name: r}\n"
+        'spec:\n  replicas: 1\n  "\\x69mage": 10.0.0.7:5000/rabbitmq:3.13\n'
+    )
+    result = _lint(_write(tmp_path, text), *HTTP)
+    assert [(n["line"], n["column"]) for n in result.json["notes"]] == [(6, 15)]
+
+
 def test_images_beside_a_found_pod_template_get_a_note(tmp_path: Path) -> None:
     """The generic search finds the pod template; the image outside it is still named."""
     text = (

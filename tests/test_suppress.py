@@ -132,6 +132,15 @@ def test_annotation_on_the_workload(tmp_path: Path) -> None:
     assert found(result) == [("EKS013", 22, 55)]
 
 
+def test_annotation_key_spelled_by_an_escape(tmp_path: Path) -> None:
+    """Object annotations are looked for only in chunks that can name one: a key written with
+    an escape (the word itself nowhere in the text) does."""
+    ignore = IGNORE.format(indent="  ").replace("ekslint.io/ignore", '"\\x65kslint.io/ignore"')
+    text = DEPLOYMENT.format(workload=ignore, template="")
+    assert "ekslint" not in text
+    assert found(lint_text(tmp_path, text)) == [("EKS013", 22, 55)]
+
+
 def test_annotation_on_the_pod_template(tmp_path: Path) -> None:
     text = DEPLOYMENT.format(workload="", template=IGNORE.format(indent="      "))
     # The template now has two `annotations` keys: put the ignore into the existing mapping.

@@ -28,6 +28,16 @@ class Context:
     # Could an object of the chunk carry a suppression annotation? Told once from the text
     # (the word, or an escape that could spell it), not once per object of a long List.
     may_suppress: bool = field(default_factory=bool, init=False)
+    # Could an object of the chunk have an ``image`` or ``images`` key? (See may_name_images.)
+    _names_images: bool | None = field(default_factory=lambda: None, init=False)
+
+    def may_name_images(self) -> bool:
+        """False when no key of the chunk can be ``image`` or ``images``: a key is written as
+        its text, unless a double-quoted escape spells it. Told once per chunk."""
+        if self._names_images is None:
+            text = self.chunk.text
+            self._names_images = "image" in text or "\\" in text
+        return self._names_images
 
     def finding(
         self,
