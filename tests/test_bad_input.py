@@ -37,6 +37,20 @@ CASES = {
         7,
     ),
     "non-utf8": (b"apiVersion: v1\nkind: Pod\nmetadata:\n  name: caf\xe9\n", r"invalid UTF-8", 4),
+    # No "ekslint" in the text: the suppression scan's lookup of annotations still reports
+    # the repeated key (on an object no rule reads the annotations of).
+    "duplicate-annotations-section": (
+        b"apiVersion: v1\nkind: Service\nmetadata:\n  name: x\n  annotations: {a: b}\n"
+        b"  annotations: {c: d}\nspec:\n  ports: [{port: 80}]\n",
+        r"duplicate key 'annotations' \(first defined at line 5\)",
+        6,
+    ),
+    "duplicate-annotations-by-alias": (
+        b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  labels: {k: &k annotations}\n"
+        b"  annotations: {a: b}\n  *k : {c: d}\ndata: {}\n",
+        r"duplicate key 'annotations' \(first defined at line 6\)",
+        5,  # the alias's node is the anchored scalar
+    ),
     "document-is-list": (b"- apiVersion: v1\n  kind: Pod\n", r"document is a list", 1),
     "document-is-scalar": (b"just some text\n", r"document is a scalar", 1),
     "containers-null": (

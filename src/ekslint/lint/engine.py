@@ -211,7 +211,14 @@ class Linter:
             return []
         source = helm.template_source(text)
         ctx = Context(self.settings, self.platform, self.catalog, result.path, chunk, source)
-        ctx.may_suppress = "ekslint" in text or "\\" in text
+        # The suppression scan also looks up each metadata's annotations, and so reports a
+        # repeated annotations key: one spelt twice, or once and named again by an alias.
+        ctx.may_suppress = (
+            "ekslint" in text
+            or "\\" in text
+            or ("*" in text and "&" in text)  # an alias needs an anchor
+            or text.count("annotations") > 1
+        )
         findings: list[Finding] = []
         pending: list[Pending] = []
         try:
