@@ -241,8 +241,9 @@ MAX_ALIAS_EXPANSION = 1_000_000
 def check_alias_expansion(root: Node, text: str) -> None:
     """Reject a document whose aliases would expand into a huge tree ("billion laughs") or
     refer to a node that contains them; ``text`` is the document's, for a cheap first test."""
-    # An alias needs an anchor (`&name`) in its document, else composing failed already.
-    if "*" not in text or "&" not in text or not re.search(_ALIAS, text):
+    # Not gated by an anchor (`&`) too: past this test every node counts towards the limit,
+    # and a tree over it is refused even when it holds no alias.
+    if "*" not in text or not re.search(_ALIAS, text):
         return
     sizes: dict[int, int] = {}
     open_nodes: set[int] = set()  # entered, not finished: meeting one again is a cycle
