@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run
+from ekslint.input import yamlnodes
 
 GOOD_WITH_FINDING = """apiVersion: v1
 kind: Pod
@@ -180,3 +181,14 @@ def test_raw_helm_template_is_skipped_with_a_note(tmp_path: Path) -> None:
     result = run([str(path), "--isolated"])
     assert result.code == 0
     assert "raw Helm template" in result.err and "Traceback" not in result.err
+
+
+def test_alias_limit_counts_nodes_without_an_anchor(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The size test counts every node once text may name an alias (the `*` in the comment here):
+    # a document without an anchor is refused as before, not waved through by the `&` test.
+    monkeypatch.setattr(yamlnodes, "MAX_ALIAS_EXPANSION", 10)
+    text = "a: [" + ", ".join("0" * 20) + "]  # see *note\n"
+    (root,) = yamlnodes.compose_documents(text)
+    assert root is not None
+    with pytest.raises(yamlnodes.NodeProblem, match="more than 10 nodes"):
+        yamlnodes.check_alias_expansion(root, text)
