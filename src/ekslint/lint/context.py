@@ -25,10 +25,6 @@ class Context:
     notes: list[Note] = field(default_factory=list, init=False)  # e.g. why a fix is not offered
     # Set while linting a rendered object that names its source file.
     origin_of: Callable[[Node], Origin | None] | None = None
-    # Could an object of the chunk carry a suppression annotation, or repeat the annotations
-    # key (which the suppression scan's lookup reports)? Told once from the text (the word, an
-    # escape that could spell it, an alias, a second "annotations"), not once per object.
-    may_suppress: bool = field(default_factory=bool, init=False)
     # Could an object of the chunk have an ``image`` or ``images`` key? (See may_name_images.)
     _names_images: bool | None = field(default_factory=lambda: None, init=False)
 

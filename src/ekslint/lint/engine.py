@@ -211,14 +211,6 @@ class Linter:
             return []
         source = helm.template_source(text)
         ctx = Context(self.settings, self.platform, self.catalog, result.path, chunk, source)
-        # The suppression scan also looks up each metadata's annotations, and so reports a
-        # repeated annotations key: one spelt twice, or once and named again by an alias.
-        ctx.may_suppress = (
-            "ekslint" in text
-            or "\\" in text
-            or ("*" in text and "&" in text)  # an alias needs an anchor
-            or text.count("annotations") > 1
-        )
         findings: list[Finding] = []
         pending: list[Pending] = []
         try:
@@ -297,7 +289,7 @@ class Linter:
         carrier = carrier_of(obj)
         if (carrier is None and not holds_no_pods(obj)) or (carrier and not carrier.core):
             self._note_unread_images(obj, templates, ctx, result)
-        if result.suppressions is not None and ctx.may_suppress:
+        if result.suppressions is not None:
             result.suppressions.scan_object(obj, templates, ctx.chunk.first_line)
         if is_global_defaults(obj, self.platform):
             defaults = global_defaults_view(obj, self.platform, ctx.chunk.text)
