@@ -25,6 +25,9 @@ class Context:
     notes: list[Note] = field(default_factory=list, init=False)  # e.g. why a fix is not offered
     # Set while linting a rendered object that names its source file.
     origin_of: Callable[[Node], Origin | None] | None = None
+    # Does the chunk name the source files of rendered objects? Told once from its text, not
+    # once per object (a scan of the whole chunk for each object of a long List).
+    names_origins: bool = field(default_factory=bool, init=False)
     # Could an object of the chunk have an ``image`` or ``images`` key? (See may_name_images.)
     _names_images: bool | None = field(default_factory=lambda: None, init=False)
 

@@ -211,6 +211,7 @@ class Linter:
             return []
         source = helm.template_source(text)
         ctx = Context(self.settings, self.platform, self.catalog, result.path, chunk, source)
+        ctx.names_origins = ORIGIN_ANNOTATION in text
         findings: list[Finding] = []
         pending: list[Pending] = []
         try:
@@ -282,7 +283,7 @@ class Linter:
             )
             return
         ctx.origin_of = None
-        if ORIGIN_ANNOTATION in ctx.chunk.text:
+        if ctx.names_origins:
             self.origins = self.origins or OriginLocator()
             ctx.origin_of = self.origins.for_object(obj)
         templates = list(pod_templates(obj))
