@@ -244,11 +244,13 @@ def ends_reading(error: InputError) -> bool:
     return error.message == _UTF16 or error.message.endswith(_REST_NOT_READ)
 
 
-def _cut_lines(data: bytes) -> Iterator[int]:
-    """The offsets of the lines of ``data`` (whole lines) that may end a chunk."""
-    if _CUT_FIRST_LINE.match(data):
+def _cut_lines(data: bytes, end: int | None = None) -> Iterator[int]:
+    """The offsets of the lines of ``data[:end]`` (whole lines) that may end a chunk: each
+    starts with ``%`` or is a document marker."""
+    end = len(data) if end is None else end
+    if _CUT_FIRST_LINE.match(data, 0, end):
         yield 0
-    for match in _CUT_LINE.finditer(data):
+    for match in _CUT_LINE.finditer(data, 0, end):
         yield match.start() + 1
 
 
@@ -376,8 +378,6 @@ def iter_chunks(
 # About this much of the input is read at a time when cutting it into runs.
 _SCAN_BLOCK = 1 << 20
 _SCAN_LINE = 4 << 20  # a longer line ends the cutting (what is held of it is bounded)
-# A line break before a line that may end or start a chunk (document_runs checks which).
-_LINE_MARK = re.compile(rb"\n(?:---|\.\.\.|%)")
 
 
 def document_runs(stream: BinaryIO, target: int) -> Iterator[tuple[int, int, int]]:
@@ -417,20 +417,17 @@ def document_runs(stream: BinaryIO, target: int) -> Iterator[tuple[int, int, int
         elif not data:
             return
         carry = data[end:]
-        starts = [0] if data[:1] in (b"-", b".", b"%") else []
-        starts.extend(found.start() + 1 for found in _LINE_MARK.finditer(data, 0, end))
         position = 0  # start of the first line not yet replayed
-        for start in starts:
+        for start in _cut_lines(data, end):  # the lines iter_chunks cuts at, as it finds them
             if start > position:
                 nonempty = True
                 if clean:
                     clean, directive = _still_header(data[position:start], directive)
             head = data[start : start + 3]
-            marker = head in (b"---", b"...") and data[start + 3 : start + 4] in b" \t\r\n"
-            if marker and head == b"...":
+            if head == b"...":
                 index += 1
                 nonempty, percent, clean, directive = False, False, True, False
-            elif marker:
+            elif head == b"---":
                 if clean and directive:
                     clean = False  # a header's `---`: the document it starts goes on
                 else:
@@ -441,13 +438,11 @@ def document_runs(stream: BinaryIO, target: int) -> Iterator[tuple[int, int, int
                         yield last_cut, lines, index + nonempty
                     index += nonempty
                     nonempty, percent, clean, directive = True, False, False, False
-            elif head[:1] == b"%":
+            else:  # a directive (`%`)
                 if nonempty and not percent:
                     index += 1
                     clean = True
                 nonempty = percent = directive = True
-            else:  # `--x` or `..x`: an ordinary line, replayed with those after it
-                continue
             position = (data.find(b"\n", start, end) + 1) or end
         if position < end:
             nonempty = True
