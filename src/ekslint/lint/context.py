@@ -8,6 +8,7 @@ from collections.abc import Callable
 from ekslint.config.settings import Settings
 from ekslint.input.read import Chunk
 from ekslint.input.yamlnodes import OUTSIDE_TEXT, Node
+from ekslint.kube.origins import ORIGIN_ANNOTATION
 from ekslint.kube.registries import RegistryCatalog
 from ekslint.lint.findings import Edit, Finding, Fix, Note, ObjectRef, Origin
 from ekslint.lint.rulepack import Platform, Rule
@@ -25,19 +26,16 @@ class Context:
     notes: list[Note] = field(default_factory=list, init=False)  # e.g. why a fix is not offered
     # Set while linting a rendered object that names its source file.
     origin_of: Callable[[Node], Origin | None] | None = None
-    # Does the chunk name the source files of rendered objects? Told once from its text, not
-    # once per object (a scan of the whole chunk for each object of a long List).
-    names_origins: bool = field(default_factory=bool, init=False)
-    # Could an object of the chunk have an ``image`` or ``images`` key? (See may_name_images.)
-    _names_images: bool | None = field(default_factory=lambda: None, init=False)
+    # What the chunk's text tells once, not once per object (each a scan of the whole text,
+    # for every object of a long List): does it name the source files of rendered objects?
+    # Can any key be ``image`` or ``images`` (written as its text, or spelt by an escape)?
+    names_origins: bool = field(init=False)
+    may_name_images: bool = field(init=False)
 
-    def may_name_images(self) -> bool:
-        """False when no key of the chunk can be ``image`` or ``images``: a key is written as
-        its text, unless a double-quoted escape spells it. Told once per chunk."""
-        if self._names_images is None:
-            text = self.chunk.text
-            self._names_images = "image" in text or "\\" in text
-        return self._names_images
+    def __post_init__(self) -> None:
+        text = self.chunk.text
+        self.names_origins = ORIGIN_ANNOTATION in text
+        self.may_name_images = "image" in text or "\\" in text
 
     def finding(
         self,

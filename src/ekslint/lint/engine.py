@@ -211,7 +211,6 @@ class Linter:
             return []
         source = helm.template_source(text)
         ctx = Context(self.settings, self.platform, self.catalog, result.path, chunk, source)
-        ctx.names_origins = ORIGIN_ANNOTATION in text
         findings: list[Finding] = []
         pending: list[Pending] = []
         try:
@@ -374,7 +373,7 @@ class Linter:
         self, obj: KubeObject, templates: list[PodTemplate], ctx: Context, result: FileResult
     ) -> None:
         """An object ekslint has no carrier for that still names images: say so, once."""
-        if not ctx.may_name_images():
+        if not ctx.may_name_images:
             return  # a third of such objects: custom resources with no image at all
         node = first_image_outside(obj, templates)
         if node is None:
