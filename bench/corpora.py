@@ -341,12 +341,13 @@ spec:
 """
 
 
-def build_stream(directory: Path) -> dict:
-    """Deployments up to 100 MB, 1 in 10 with the HTTP endpoint's port missing (EKS003)."""
-    write_config(directory)
+def write_stream(path: Path, size: int) -> tuple[int, int]:
+    """Realistic Deployments up to ``size`` bytes, 1 in 10 with the HTTP endpoint's port
+    missing (EKS003): (documents, bytes) written. tests/test_robustness.py writes its 100 MB
+    stream with this too."""
     written = count = 0
-    with open(directory / "stream.yaml", "w", encoding="utf-8") as out:
-        while written < STREAM_BYTES:
+    with open(path, "w", encoding="utf-8") as out:
+        while written < size:
             ns = count % 200
             port = "" if count % 10 == 9 else ":5000"
             annotation = f'{HTTP_ENDPOINT}: "10.0.{ns}.1{port}"'
@@ -354,6 +355,13 @@ def build_stream(directory: Path) -> dict:
             out.write(text)
             written += len(text)
             count += 1
+    return count, written
+
+
+def build_stream(directory: Path) -> dict:
+    """Deployments up to 100 MB, 1 in 10 with the HTTP endpoint's port missing (EKS003)."""
+    write_config(directory)
+    count, written = write_stream(directory / "stream.yaml", STREAM_BYTES)
     return {
         "path": str(directory),
         "target": "stream.yaml",

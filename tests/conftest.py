@@ -8,6 +8,7 @@ import os
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -26,6 +27,21 @@ SHARED = next(
     ROOT.parent / "shared",
 )
 CORPUS = SHARED / "corpus" / "real"
+
+
+def bench_module(name: str) -> ModuleType:
+    """``bench/<name>.py``, loaded once: bench/ is scripts, not a package."""
+    import importlib.util
+    import sys
+
+    key = f"bench_{name}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, ROOT / "bench" / f"{name}.py")
+        assert spec and spec.loader
+        module = sys.modules[key] = importlib.util.module_from_spec(spec)  # dataclasses need it
+        spec.loader.exec_module(module)
+    return sys.modules[key]
+
 
 settings.register_profile("ci", max_examples=500, deadline=None, derandomize=True)
 settings.register_profile("dev", max_examples=100, deadline=None)

@@ -1,19 +1,15 @@
 """The benchmark corpora (bench/corpora.py) are reproducible and what they claim to be."""
 
 import hashlib
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-BENCH = Path(__file__).resolve().parent.parent / "bench"
-spec = importlib.util.spec_from_file_location("bench_corpora", BENCH / "corpora.py")
-assert spec and spec.loader
-corpora = sys.modules[spec.name] = importlib.util.module_from_spec(spec)  # dataclasses need it
-spec.loader.exec_module(corpora)
+from conftest import bench_module
+
+corpora = bench_module("corpora")
 
 pytestmark = pytest.mark.skipif(
     not corpora.default_source().is_dir(), reason="no shared/corpus/real beside the repository"

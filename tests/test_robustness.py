@@ -39,6 +39,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import bench_module
 from ekslint.cli import main
 from ekslint.input import read
 from ekslint.input.yamlnodes import MappingNode, SequenceNode, compose_documents, plain_scalar_type
@@ -1262,75 +1263,6 @@ def test_a_million_documents(tmp_path: Path, record_property: Callable[[str, Any
     assert run.seconds < 120, f"{run.seconds:.0f} s"  # loose: CI machines are noisy
 
 
-DEPLOYMENT = """---
-# Source: shop/templates/app-{i}.yaml
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: app-{i}
-  namespace: team-{ns}
-  labels:
-    app.kubernetes.io/name: app-{i}
-    app.kubernetes.io/part-of: shop
-spec:
-  replicas: 3
-  selector:
-    matchLabels:
-      app.kubernetes.io/name: app-{i}
-  template:
-    metadata:
-      labels:
-        app.kubernetes.io/name: app-{i}
-      annotations:
-        {annotation}
-    spec:
-      serviceAccountName: app
-      imagePullSecrets:
-        - name: regcred
-      initContainers:
-        - name: migrate
-          image: 10.0.{ns}.1:5000/team/migrate:1.{i}
-          command: ["/bin/migrate", "--all"]
-      containers:
-        - name: app
-          image: 10.0.{ns}.1:5000/team/app-{i}:v1.2.{i}
-          ports:
-            - containerPort: 8080
-              name: http
-          env:
-            - name: LOG_LEVEL
-              value: info
-            - name: POD_NAME
-              valueFrom:
-                fieldRef:
-                  fieldPath: metadata.name
-          resources:
-            requests: {{cpu: 250m, memory: 256Mi}}
-            limits: {{cpu: "1", memory: 512Mi}}
-          readinessProbe:
-            httpGet: {{path: /healthz, port: http}}
-            periodSeconds: 10
-        - name: logger
-          image: ccr.ccs.tencentyun.com/tke/logger:2.{ns}
-"""
-
-
-def write_big_stream(path: Path, size: int) -> int:
-    """Realistic Deployments up to ``size`` bytes, 1 in 10 with a finding; returns the count."""
-    written = count = 0
-    with open(path, "w", encoding="utf-8") as out:
-        while written < size:
-            ns = count % 200
-            annotation = f'{HTTP_KEY}: "10.0.{ns}.1:5000"'
-            if count % 10 == 9:
-                annotation = f'{HTTP_KEY}: "10.0.{ns}.1"'  # EKS003: the port is missing
-            text = DEPLOYMENT.format(i=count, ns=ns, annotation=annotation)
-            out.write(text)
-            written += len(text)
-            count += 1
-    return count
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "options",
@@ -1348,7 +1280,7 @@ def test_a_100_mb_stream_stays_within_150_mb(
     worker processes. Measured with --jobs 1: ~15 s, ~85 MB; with two workers ~45 MB, all
     processes together ~80 MB."""
     path = tmp_path / "big.yaml"
-    documents = write_big_stream(path, 100_000_000)
+    documents, _ = bench_module("corpora").write_stream(path, 100_000_000)
     run = measure(path, tmp_path, *options)
     run.record(
         f"100 MB stream ({documents} documents, {options or 'default jobs'})", record_property
