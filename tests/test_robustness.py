@@ -23,6 +23,7 @@ import base64
 import contextlib
 import io
 import json
+import os
 import random
 import re
 import resource
@@ -1168,57 +1169,19 @@ def test_deep_nesting_with_fix_writes_nothing(tmp_path: Path) -> None:
 
 
 # Children forked from pytest would carry its memory into their ru_maxrss (Linux keeps the peak
-# of the image a process had before exec). This launcher starts small, forks the command, and
-# prints the command's own figures: ru_maxrss (its largest process, the bench's measure) and the
-# peak of the whole process tree's RSS summed, sampled every 50 ms (workers included).
-LAUNCHER = r"""
-import json, os, sys, time
-PAGE = os.sysconf("SC_PAGE_SIZE")
-def tree_rss(root):
-    parents, rss = {}, {}
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            try:
-                with open(f"/proc/{name}/stat") as f:
-                    stat = f.read()
-            except OSError:
-                continue
-            fields = stat[stat.rfind(")") + 2 :].split()
-            parents[int(name)], rss[int(name)] = int(fields[1]), int(fields[21]) * PAGE
-    children = {}
-    for pid, ppid in parents.items():
-        children.setdefault(ppid, []).append(pid)
-    total, stack = 0, [root]
-    while stack:
-        pid = stack.pop()
-        total += rss.get(pid, 0)
-        stack.extend(children.get(pid, []))
-    return total
-started = time.perf_counter()
-pid = os.fork()
-if pid == 0:
-    os.dup2(os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), 1)
-    os.dup2(os.open(sys.argv[2], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), 2)
-    os.execv(sys.argv[3], sys.argv[3:])
-tree = 0
-while True:
-    done, status, usage = os.wait4(pid, os.WNOHANG)
-    if done:
-        break
-    if os.path.isdir("/proc"):
-        tree = max(tree, tree_rss(pid))
-    time.sleep(0.05)
-print(json.dumps({"status": os.waitstatus_to_exitcode(status), "seconds":
-    time.perf_counter() - started, "maxrss_kb": usage.ru_maxrss, "tree_bytes": tree}))
-"""
+# of the image a process had before exec). The benchmark's launcher (bench/launcher.py) starts
+# small, forks the command, and reports the command's own figures: ru_maxrss (its largest
+# process, the bench's measure) and the peak of the whole process tree's RSS summed, sampled
+# every 50 ms (workers included).
+LAUNCHER = ROOT / "bench" / "launcher.py"
 
 
 class Measured:
     def __init__(self, figures: dict[str, Any], report: dict[str, Any], stderr: str) -> None:
-        self.code: int = figures["status"]
+        self.code: int = os.waitstatus_to_exitcode(figures["status"])
         self.seconds: float = figures["seconds"]
-        self.rss_mb: float = figures["maxrss_kb"] / 1024  # the largest process
-        self.tree_mb: float = figures["tree_bytes"] / 2**20  # all processes, sampled
+        self.rss_mb: float = figures["maxrss"] / 1024  # the largest process (KB on Linux)
+        self.tree_mb: float = (figures["tree"] or 0) / 2**20  # all processes, sampled
         self.report = report
         self.stderr = stderr
 
@@ -1236,8 +1199,17 @@ def measure(path: Path, folder: Path, *options: str) -> Measured:
     """Run ``python -m ekslint PATH --isolated --format json`` in a subprocess and measure it."""
     out, err = folder / "report.json", folder / "stderr.txt"
     command = [sys.executable, "-m", "ekslint", str(path), "--isolated", "--format", "json"]
+    job = {
+        "argv": [*command, *options],
+        "cwd": str(folder),
+        "env": dict(os.environ),
+        "stdout": str(out),
+        "stderr": str(err),
+        "sample": True,
+    }
     done = subprocess.run(
-        [sys.executable, "-I", "-S", "-c", LAUNCHER, str(out), str(err), *command, *options],
+        [sys.executable, "-I", "-S", str(LAUNCHER)],
+        input=json.dumps(job) + "\n",
         capture_output=True,
         text=True,
         check=True,
@@ -1246,7 +1218,8 @@ def measure(path: Path, folder: Path, *options: str) -> Measured:
     stderr = err.read_text(errors="replace")
     assert "Traceback" not in stderr, stderr[-3000:]
     report = json.loads(out.read_text(encoding="utf-8"))
-    return Measured(json.loads(done.stdout), report, stderr)
+    _pid, figures = done.stdout.splitlines()  # {"pid"}, then the figures
+    return Measured(json.loads(figures), report, stderr)
 
 
 @pytest.mark.slow
