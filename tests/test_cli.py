@@ -3,11 +3,18 @@ stdin, flags."""
 
 from __future__ import annotations
 
+import contextlib
+import io
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import lint_text, run
+from ekslint import cli
 
 DEPLOYMENT = """apiVersion: apps/v1
 kind: Deployment
@@ -181,3 +188,79 @@ def test_schema_command() -> None:
 
     schema = json.loads(run(["schema"]).out)
     assert schema["title"].startswith("ekslint configuration")
+
+
+# -- the fast path past argparse (cli._fast_args) -------------------------------------------
+
+_OPTION_WORDS = sorted(
+    {flag for _, options in cli._LINT_OPTIONS for flags, _ in options for flag in flags}
+)
+_WORDS = st.one_of(
+    st.sampled_from([*_OPTION_WORDS, "--", "-", "--fi", "-j2", "--jobs=2", "-1", "2", ""]),
+    st.text(min_size=0, max_size=6),
+    st.builds(lambda word: "-" + word, st.text(max_size=4)),
+)
+
+
+def _argparse_answer(argv: list[str]) -> dict[str, object] | None:
+    """argparse's namespace for ``argv``, or None when it rejects the command line."""
+    parser = cli.lint_parser()
+    try:
+        with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+            return vars(parser.parse_args(argv))
+    except SystemExit:
+        return None
+
+
+@given(st.lists(_WORDS, max_size=6))
+def test_fast_args_agree_with_argparse(argv: list[str]) -> None:
+    fast = cli._fast_args(argv)
+    if fast is not None:
+        assert vars(fast) == _argparse_answer(argv)
+
+
+@given(
+    st.lists(st.sampled_from(sorted(cli._SWITCHES)), max_size=4),
+    st.booleans(),
+    st.lists(st.text(max_size=8).filter(lambda p: p == "-" or not p.startswith("-")), max_size=4),
+)
+def test_fast_args_take_pre_commit_command_lines(
+    switches: list[str], separator: bool, paths: list[str]
+) -> None:
+    """What pre-commit's hooks run (``ekslint --``, ``ekslint --fix --``, then file names) and
+    ``ekslint [switches] PATH...`` are read without argparse, as argparse reads them."""
+    argv = [*switches, *(["--"] if separator else []), *paths]
+    fast = cli._fast_args(argv)
+    assert fast is not None
+    assert vars(fast) == _argparse_answer(argv)
+
+
+def test_fast_args_leave_the_rest_to_argparse() -> None:
+    for argv in (
+        ["--config", "x.yaml", "a.yaml"],
+        ["a.yaml", "--fix"],  # argparse rejects a switch after the paths
+        ["--fi", "a.yaml"],  # no abbreviations, and a suggestion for the typo
+        ["-x.yaml"],
+        ["--", "a", "--", "b"],
+        ["--jobs=2", "a.yaml"],
+    ):
+        assert cli._fast_args(argv) is None, argv
+
+
+def test_a_one_file_lint_does_not_import_argparse(tmp_path: Path) -> None:
+    (tmp_path / "m.yaml").write_text(DEPLOYMENT)
+    code = (
+        "import sys\n"
+        "from ekslint.cli import main\n"
+        "code = main(['--isolated', '--', sys.argv[1]])\n"
+        "assert 'argparse' not in sys.modules, 'argparse was imported'\n"
+        "sys.exit(code)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "m.yaml")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1, done.stderr  # the image's registry is not declared: a finding
+    assert "1 file checked" in done.stdout

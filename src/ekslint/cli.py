@@ -3,16 +3,20 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
+from types import SimpleNamespace as Namespace
 
 from ekslint import __version__, exitcodes
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
-    from typing import NoReturn, TextIO
+    import argparse
+    from typing import Any, NoReturn, TextIO
 
     from ekslint.config.settings import Settings
+
+    # What build_settings reads: parse_args' answer, or _fast_args'.
+    Args = argparse.Namespace | Namespace
 
 COMMANDS = ("rules", "rule", "schema", "diagnose", "export", "server")
 
@@ -28,51 +32,227 @@ def platform_help() -> str:
     )
 
 
-class _Parser(argparse.ArgumentParser):
-    """No abbreviated long options (``--fi`` must not run ``--fix``), and a suggestion for a
-    mistyped one."""
-
-    # argparse makes a help formatter for every add_argument (to check the metavar), and the
-    # default one asks the terminal for its width, importing shutil (and with it zlib, bz2 and
-    # lzma): 6 % of a one-file run. The terminal's width matters only for text that is printed.
-    _printing = False
-
-    def _get_formatter(self) -> argparse.HelpFormatter:
-        if self._printing:
-            return super()._get_formatter()
-        return argparse.HelpFormatter(self.prog, width=80)  # only checks metavars
-
-    def format_help(self) -> str:
-        self._printing = True
-        try:
-            return super().format_help()
-        finally:
-            self._printing = False
-
-    def format_usage(self) -> str:
-        self._printing = True
-        try:
-            return super().format_usage()
-        finally:
-            self._printing = False
-
-    def error(self, message: str) -> NoReturn:
-        import difflib
-
-        if "unrecognized arguments" in message:
-            known = [o for a in self._actions for o in a.option_strings if o.startswith("--")]
-            for word in message.split(":", 1)[1].split():
-                option = word.split("=", 1)[0]
-                if option.startswith("--"):
-                    close = difflib.get_close_matches(option, known, n=1, cutoff=0.6)
-                    if close:
-                        message += f" (did you mean {close[0]}?)"
-                        break
-        super().error(message)
+# The lint command's options, as data: the parser is built from them (``lint_parser``), and so
+# are the values of options not given (``_fast_args``). ``None`` for the group: the parser's
+# own. The two values argparse must compute (--output-format's choices, --platform's help) are
+# filled in by ``lint_parser``.
+_LINT_OPTIONS: tuple[tuple[str | None, tuple[tuple[tuple[str, ...], dict[str, Any]], ...]], ...] = (
+    (
+        None,
+        (
+            (
+                ("--kustomize",),
+                {
+                    "metavar": "DIR",
+                    "help": "render DIR with kubectl kustomize (or kustomize build) and lint the "
+                    "result, reporting and fixing each finding in the file it came from",
+                },
+            ),
+        ),
+    ),
+    (
+        "output",
+        (
+            (
+                ("--output-format", "--format"),
+                {
+                    "dest": "format",
+                    "default": "full",
+                    "help": "full (default; also 'text'): source line, caret and fix; concise: "
+                    "one line each",
+                },
+            ),
+            (("--output", "-o"), {"metavar": "FILE", "help": "write the report to FILE"}),
+            (("--color",), {"choices": ("auto", "always", "never"), "default": "auto"}),
+            (
+                ("--exit-zero",),
+                {"action": "store_true", "help": "exit 0 even when findings remain"},
+            ),
+            (
+                ("--fail-on",),
+                {
+                    "choices": ("error", "warning"),
+                    "default": "warning",
+                    "help": "the lowest severity whose findings make the exit code 1 "
+                    "(default: warning)",
+                },
+            ),
+            (
+                ("--exit-non-zero-on-fix",),
+                {
+                    "action": "store_true",
+                    "help": "exit 1 when --fix changed a file, even if no findings remain",
+                },
+            ),
+            (
+                ("--statistics",),
+                {"action": "store_true", "help": "count the findings of each rule instead"},
+            ),
+            (
+                ("--quiet", "-q"),
+                {"action": "store_true", "help": "print findings only: no summary, no notes"},
+            ),
+            (
+                ("--show-settings",),
+                {
+                    "action": "store_true",
+                    "help": "print the effective settings and where each came from, then exit",
+                },
+            ),
+        ),
+    ),
+    (
+        "fixing",
+        (
+            (("--fix",), {"action": "store_true", "help": "apply safe fixes in place"}),
+            (("--unsafe-fixes",), {"action": "store_true", "help": "also apply unsafe fixes"}),
+            (
+                ("--diff",),
+                {
+                    "action": "store_true",
+                    "help": "print the fixes as a unified diff and write nothing",
+                },
+            ),
+            (
+                ("--fix-outside-links",),
+                {
+                    "action": "store_true",
+                    "help": "also fix files that a symlink leads to outside the paths given",
+                },
+            ),
+            (
+                ("--fix-read-only",),
+                {
+                    "action": "store_true",
+                    "help": "also fix files their owner has no write permission for",
+                },
+            ),
+        ),
+    ),
+    (
+        "adopting ekslint on an existing repository",
+        (
+            (
+                ("--baseline",),
+                {
+                    "metavar": "FILE",
+                    "help": "report only findings not accepted in FILE (written by "
+                    "--write-baseline)",
+                },
+            ),
+            (
+                ("--write-baseline",),
+                {
+                    "metavar": "FILE",
+                    "help": "accept every current finding: write their fingerprints to FILE, "
+                    "exit 0",
+                },
+            ),
+            (
+                ("--add-suppressions",),
+                {
+                    "metavar": "REASON",
+                    "help": "accept every current finding with '# ekslint: ignore[ID] REASON' on "
+                    "its line (JSON files: an entry in the --baseline FILE, default "
+                    ".ekslint-baseline.json)",
+                },
+            ),
+        ),
+    ),
+    (
+        "configuration",
+        (
+            (
+                ("--config",),
+                {"metavar": "PATH", "help": "config file (default: search upwards)"},
+            ),
+            (
+                ("--isolated",),
+                {
+                    "action": "store_true",
+                    "help": "do not search for a config file (an explicit --config still applies)",
+                },
+            ),
+            (("--platform",), {}),
+            (
+                ("--http-registry",),
+                {
+                    "action": "append",
+                    "default": [],
+                    "metavar": "HOST",
+                    "help": "declare a registry that serves plain HTTP (repeatable)",
+                },
+            ),
+            (
+                ("--insecure-registry",),
+                {
+                    "action": "append",
+                    "default": [],
+                    "metavar": "HOST",
+                    "help": "declare a registry with a self-signed certificate (repeatable)",
+                },
+            ),
+            (
+                ("--trusted-registry",),
+                {
+                    "action": "append",
+                    "default": [],
+                    "metavar": "HOST",
+                    "help": "declare a registry with a trusted certificate (repeatable)",
+                },
+            ),
+            *(
+                (
+                    (flag,),
+                    {
+                        "action": "append",
+                        "default": [],
+                        "metavar": "IDS",
+                        "help": "comma-separated rule IDs, prefixes, names (repeatable: they "
+                        "add up)",
+                    },
+                )
+                for flag in ("--select", "--ignore")
+            ),
+            (
+                ("--exclude",),
+                {
+                    "action": "append",
+                    "default": [],
+                    "metavar": "GLOBS",
+                    "help": "comma-separated globs of files not to lint, instead of the "
+                    "config's (repeatable)",
+                },
+            ),
+            (
+                ("--extend-exclude",),
+                {
+                    "action": "append",
+                    "default": [],
+                    "metavar": "GLOBS",
+                    "help": "comma-separated globs of files not to lint, besides the config's "
+                    "(repeatable)",
+                },
+            ),
+            (("--stdin-filename",), {"metavar": "NAME", "help": "name for '-' in reports"}),
+            (
+                ("--jobs", "-j"),
+                {
+                    "type": int,
+                    "default": 0,
+                    "help": "worker processes (default: automatic, 1 for small inputs)",
+                },
+            ),
+        ),
+    ),
+)
 
 
 def lint_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    from ekslint.cliparser import Parser
+    from ekslint.report import FORMATS
+
+    parser = Parser(
         prog="ekslint",
         allow_abbrev=False,
         description="Find and fix image-pull failures in Kubernetes manifests for Tencent Cloud "
@@ -87,142 +267,62 @@ def lint_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="files or folders to lint ('-' for stdin; default: .)",
     )
-    parser.add_argument(
-        "--kustomize",
-        metavar="DIR",
-        help="render DIR with kubectl kustomize (or kustomize build) and lint the result, "
-        "reporting and fixing each finding in the file it came from",
-    )
-    parser.add_argument("--version", action="version", version=f"ekslint {__version__}")
-    from ekslint.report import FORMATS
-
-    out = parser.add_argument_group("output")
-    out.add_argument(
-        "--output-format",
-        "--format",
-        dest="format",
-        choices=list(FORMATS),
-        default="full",
-        help="full (default; also 'text'): source line, caret and fix; concise: one line each",
-    )
-    out.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
-    out.add_argument("--color", choices=("auto", "always", "never"), default="auto")
-    out.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings remain")
-    out.add_argument(
-        "--fail-on",
-        choices=("error", "warning"),
-        default="warning",
-        help="the lowest severity whose findings make the exit code 1 (default: warning)",
-    )
-    out.add_argument(
-        "--exit-non-zero-on-fix",
-        action="store_true",
-        help="exit 1 when --fix changed a file, even if no findings remain",
-    )
-    out.add_argument(
-        "--statistics", action="store_true", help="count the findings of each rule instead"
-    )
-    out.add_argument(
-        "--quiet", "-q", action="store_true", help="print findings only: no summary, no notes"
-    )
-    out.add_argument(
-        "--show-settings",
-        action="store_true",
-        help="print the effective settings and where each came from, then exit",
-    )
-    fix = parser.add_argument_group("fixing")
-    fix.add_argument("--fix", action="store_true", help="apply safe fixes in place")
-    fix.add_argument("--unsafe-fixes", action="store_true", help="also apply unsafe fixes")
-    fix.add_argument(
-        "--diff", action="store_true", help="print the fixes as a unified diff and write nothing"
-    )
-    fix.add_argument(
-        "--fix-outside-links",
-        action="store_true",
-        help="also fix files that a symlink leads to outside the paths given",
-    )
-    fix.add_argument(
-        "--fix-read-only",
-        action="store_true",
-        help="also fix files their owner has no write permission for",
-    )
-    adopt = parser.add_argument_group("adopting ekslint on an existing repository")
-    adopt.add_argument(
-        "--baseline",
-        metavar="FILE",
-        help="report only findings not accepted in FILE (written by --write-baseline)",
-    )
-    adopt.add_argument(
-        "--write-baseline",
-        metavar="FILE",
-        help="accept every current finding: write their fingerprints to FILE, exit 0",
-    )
-    adopt.add_argument(
-        "--add-suppressions",
-        metavar="REASON",
-        help="accept every current finding with '# ekslint: ignore[ID] REASON' on its line "
-        "(JSON files: an entry in the --baseline FILE, default .ekslint-baseline.json)",
-    )
-    conf = parser.add_argument_group("configuration")
-    conf.add_argument("--config", metavar="PATH", help="config file (default: search upwards)")
-    conf.add_argument(
-        "--isolated",
-        action="store_true",
-        help="do not search for a config file (an explicit --config still applies)",
-    )
-    conf.add_argument("--platform", help=platform_help())
-    conf.add_argument(
-        "--http-registry",
-        action="append",
-        default=[],
-        metavar="HOST",
-        help="declare a registry that serves plain HTTP (repeatable)",
-    )
-    conf.add_argument(
-        "--insecure-registry",
-        action="append",
-        default=[],
-        metavar="HOST",
-        help="declare a registry with a self-signed certificate (repeatable)",
-    )
-    conf.add_argument(
-        "--trusted-registry",
-        action="append",
-        default=[],
-        metavar="HOST",
-        help="declare a registry with a trusted certificate (repeatable)",
-    )
-    for flag in ("--select", "--ignore"):
-        conf.add_argument(
-            flag,
-            action="append",
-            default=[],
-            metavar="IDS",
-            help="comma-separated rule IDs, prefixes, names (repeatable: they add up)",
+    for title, options in _LINT_OPTIONS:
+        group: argparse.ArgumentParser | argparse._ArgumentGroup = (
+            parser if title is None else parser.add_argument_group(title)
         )
-    conf.add_argument(
-        "--exclude",
-        action="append",
-        default=[],
-        metavar="GLOBS",
-        help="comma-separated globs of files not to lint, instead of the config's (repeatable)",
-    )
-    conf.add_argument(
-        "--extend-exclude",
-        action="append",
-        default=[],
-        metavar="GLOBS",
-        help="comma-separated globs of files not to lint, besides the config's (repeatable)",
-    )
-    conf.add_argument("--stdin-filename", metavar="NAME", help="name for '-' in reports")
-    conf.add_argument(
-        "--jobs",
-        "-j",
-        type=int,
-        default=0,
-        help="worker processes (default: automatic, 1 for small inputs)",
-    )
+        for flags, settings in options:
+            if flags == ("--output-format", "--format"):
+                settings = {**settings, "choices": list(FORMATS)}
+            elif flags == ("--platform",):
+                settings = {**settings, "help": platform_help()}
+            group.add_argument(*flags, **settings)
+        if title is None:
+            parser.add_argument("--version", action="version", version=f"ekslint {__version__}")
     return parser
+
+
+# Options that take no value: the only ones a command line may hold for ``_fast_args``.
+_SWITCHES = {
+    flag: _dest
+    for _, _options in _LINT_OPTIONS
+    for _flags, _settings in _options
+    if _settings.get("action") == "store_true"
+    for _dest in [_settings.get("dest") or _flags[0][2:].replace("-", "_")]
+    for flag in _flags
+}
+
+
+def _fast_args(argv: list[str]) -> Namespace | None:
+    """What ``lint_parser().parse_args(argv)`` returns, without argparse, for the command lines
+    of pre-commit's hooks and most hand-typed runs: switches (``--fix``, ``-q``, ...), then an
+    optional ``--``, then paths. None for anything else, which argparse parses (and reports).
+
+    argparse costs more than a tenth of a one-file run (its import, a formatter and gettext
+    lookups for every option), and pre-commit starts ekslint on every commit.
+    tests/test_cli.py holds this to argparse's own answer for every such command line.
+    """
+    values: dict[str, Any] = {"paths": []}
+    for _, options in _LINT_OPTIONS:
+        for flags, settings in options:
+            dest = settings.get("dest") or flags[0][2:].replace("-", "_")
+            default = settings.get("default")
+            if settings.get("action") == "store_true":
+                default = False
+            values[dest] = list(default) if isinstance(default, list) else default
+    position = 0
+    while position < len(argv) and argv[position] in _SWITCHES:
+        values[_SWITCHES[argv[position]]] = True
+        position += 1
+    rest = argv[position:]
+    if rest[:1] == ["--"]:
+        rest = rest[1:]
+        if "--" in rest:
+            return None  # argparse's handling of a second "--" is its own
+    elif any(arg.startswith("-") and arg != "-" for arg in rest):
+        return None
+    values["paths"] = rest
+    return Namespace(**values)
 
 
 def main(
@@ -273,7 +373,7 @@ def _command(name: str, rest: list[str], out: TextIO, err: TextIO) -> int:
 SEARCH = "<search from the working directory>"
 
 
-def build_settings(args: argparse.Namespace, config: str | None = SEARCH) -> Settings:
+def build_settings(args: Args, config: str | None = SEARCH) -> Settings:
     """Defaults, then the config file, then the command line; every rule selector is checked
     against the platform's rules. The config file is ``--config``, else none with
     ``--isolated``, else ``config`` (a path found for the files being linted, or None for
@@ -358,10 +458,13 @@ def _words(values: list[str] | str | None) -> list[str]:
 
 
 def _lint(argv: list[str], out: TextIO, err: TextIO) -> int:
-    parser = lint_parser()
-    args = parser.parse_args(argv)
+    args = _fast_args(argv) or lint_parser().parse_args(argv)
+
+    def usage_error(message: str) -> NoReturn:
+        lint_parser().error(message)
+
     if args.kustomize and args.paths:
-        parser.error("--kustomize DIR lints what DIR renders; give no PATH with it")
+        usage_error("--kustomize DIR lints what DIR renders; give no PATH with it")
     adopting = [
         flag
         for flag, value in (
@@ -371,10 +474,10 @@ def _lint(argv: list[str], out: TextIO, err: TextIO) -> int:
         if value is not None
     ]
     if adopting and (args.fix or args.diff or len(adopting) > 1):
-        parser.error(f"{adopting[0]} cannot be combined with --fix, --diff or another of them")
+        usage_error(f"{adopting[0]} cannot be combined with --fix, --diff or another of them")
     if args.kustomize and (adopting or args.baseline):
         # Rendered output has no lines of its own to comment or fingerprint stably.
-        parser.error(
+        usage_error(
             "--kustomize cannot be combined with --baseline, --write-baseline or "
             "--add-suppressions; lint the kustomization's files instead"
         )

@@ -1,0 +1,53 @@
+"""The argument parser of ekslint's lint command, apart so that a command line the fast path
+reads (``cli._fast_args``) never imports argparse."""
+
+from __future__ import annotations
+
+import argparse
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NoReturn
+
+
+class Parser(argparse.ArgumentParser):
+    """No abbreviated long options (``--fi`` must not run ``--fix``), and a suggestion for a
+    mistyped one."""
+
+    # argparse makes a help formatter for every add_argument (to check the metavar), and the
+    # default one asks the terminal for its width, importing shutil (and with it zlib, bz2 and
+    # lzma): 6 % of a one-file run. The terminal's width matters only for text that is printed.
+    _printing = False
+
+    def _get_formatter(self) -> argparse.HelpFormatter:
+        if self._printing:
+            return super()._get_formatter()
+        return argparse.HelpFormatter(self.prog, width=80)  # only checks metavars
+
+    def format_help(self) -> str:
+        self._printing = True
+        try:
+            return super().format_help()
+        finally:
+            self._printing = False
+
+    def format_usage(self) -> str:
+        self._printing = True
+        try:
+            return super().format_usage()
+        finally:
+            self._printing = False
+
+    def error(self, message: str) -> NoReturn:
+        import difflib
+
+        if "unrecognized arguments" in message:
+            known = [o for a in self._actions for o in a.option_strings if o.startswith("--")]
+            for word in message.split(":", 1)[1].split():
+                option = word.split("=", 1)[0]
+                if option.startswith("--"):
+                    close = difflib.get_close_matches(option, known, n=1, cutoff=0.6)
+                    if close:
+                        message += f" (did you mean {close[0]}?)"
+                        break
+        super().error(message)
