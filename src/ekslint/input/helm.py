@@ -15,7 +15,7 @@ _ACTION_LINE = r"(?m)^[ \t]*(?:-[ \t]+)?\{\{"
 # Linear: one attempt per line that starts with the marker, each scanning its line once (the
 # lazy `(.+?)[ \t]*$` it replaces was quadratic in a long run of blanks). Trailing blanks are
 # stripped after the match.
-_SOURCE = re.compile(r"^# Source: [ \t]*([^ \t\r\n][^\r\n]*)", re.MULTILINE)
+_SOURCE = r"(?m)^# Source: [ \t]*([^ \t\r\n][^\r\n]*)"  # compiled by re when first used
 RAW_TEMPLATE_NOTE = (
     "raw Helm template (has {{ }} actions): skipped; lint the rendered output instead "
     "(helm template . | ekslint -)"
@@ -35,5 +35,5 @@ def template_source(text: str) -> str | None:
     """The chart file named by ``helm template``'s ``# Source:`` comment, if any."""
     if "# Source:" not in text:  # a C scan, where the pattern's ^ is tried at every character
         return None
-    found = _SOURCE.search(text)
+    found = re.search(_SOURCE, text)
     return found.group(1).rstrip(" \t") if found else None

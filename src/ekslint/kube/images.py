@@ -28,13 +28,14 @@ _HOST = rf"(?:{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*|\[[a-fA-F0-9:]+\])"
 _DOMAIN_RE = re.compile(rf"{_HOST}(?::[0-9]+)?")
 # Go's regexp `\w` is ASCII; Python's matches any Unicode letter.
 _TAG_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
-# A pattern string: re compiles it when first used (and keeps it), not at every import.
+# Pattern strings for what few images have (a digest, a 64-hex ID, a placeholder): re compiles
+# each when first used (and keeps it), not at every import (about 1 M instructions each).
 _DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
 # go-digest's algorithms as kubelet and containerd link them, with their hex lengths.
 _DIGEST_HEX_LENGTHS = {"sha256": 64, "sha384": 96, "sha512": 128}
-_LOWER_HEX_RE = re.compile(r"[a-f0-9]+")
-_IDENTIFIER_RE = re.compile(r"[a-f0-9]{64}")
-_PLACEHOLDER_RE = re.compile(r"\$\{[^}]*\}?|\$\([^)]*\)?|\{\{.*?(?:\}\}|$)|\$[A-Z_][A-Z0-9_]*")
+_LOWER_HEX = r"[a-f0-9]+"
+_IDENTIFIER = r"[a-f0-9]{64}"
+_PLACEHOLDER = r"\$\{[^}]*\}?|\$\([^)]*\)?|\{\{.*?(?:\}\}|$)|\$[A-Z_][A-Z0-9_]*"
 _MAX_NAME_LENGTH = 255
 
 
@@ -108,7 +109,7 @@ def parse_image(text: str) -> ImageRef:
     if not text or not text.strip():
         raise InvalidImage("image is empty", "empty")
     # Each test starts with what a C scan can rule out: this runs for every container.
-    placeholder = ("$" in text or "{{" in text) and _PLACEHOLDER_RE.search(text)
+    placeholder = ("$" in text or "{{" in text) and re.search(_PLACEHOLDER, text)
     if placeholder:
         raise InvalidImage(
             f"image contains an unresolved placeholder {placeholder.group(0)!r}", "placeholder"
@@ -116,7 +117,7 @@ def parse_image(text: str) -> ImageRef:
     if text.split() != [text]:  # white space anywhere (str.split and str.isspace agree)
         raise InvalidImage("image contains white space", "space")
 
-    if len(text) == 64 and _IDENTIFIER_RE.fullmatch(text):
+    if len(text) == 64 and re.fullmatch(_IDENTIFIER, text):
         raise InvalidImage("a 64-hex-digit name is an image ID, not a repository", "repository")
     name, digest = text, None
     if "@" in name:
@@ -160,7 +161,7 @@ def _check_digest(digest: str) -> None:
         raise InvalidImage(
             f"a {algorithm} digest has {length} hex digits, not {len(encoded)}", "digest"
         )
-    if not _LOWER_HEX_RE.fullmatch(encoded):
+    if not re.fullmatch(_LOWER_HEX, encoded):
         raise InvalidImage(f"digest {digest!r} must be lower-case hex", "digest")
 
 

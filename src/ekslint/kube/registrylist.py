@@ -34,8 +34,10 @@ _SEPARATOR_CHARS = ",;；，、|｜"
 # past U+00FF (the full-width separators) costs re 1.4-3.6 M instructions to compile, 2 % of a
 # one-file run. (``\s`` is ``str.isspace``.)
 _SEPARATORS_TO_BLANKS = str.maketrans(dict.fromkeys(_SEPARATOR_CHARS, " "))
-_BLANKS = re.compile(r"[ \t]+")
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+# Pattern strings, compiled by re when first used: a run whose pods have no registry annotation
+# never needs them.
+_BLANKS = r"[ \t]+"
+_SCHEME = r"^[A-Za-z][A-Za-z0-9+.-]*://"
 
 
 @record(frozen=True)
@@ -153,7 +155,7 @@ def parse_registry_list(value: str, syntax: ListSyntax = _DEFAULT_SYNTAX) -> Reg
 def _blank_separated(text: str) -> bool:
     """Whether a run of spaces or tabs lies between two characters that are neither
     whitespace nor a separator (entries separated by blanks alone)."""
-    for run in _BLANKS.finditer(text):
+    for run in re.finditer(_BLANKS, text):
         start, end = run.span()
         if start == 0 or end == len(text):
             continue
@@ -175,7 +177,7 @@ def _entry(raw: str, syntax: ListSyntax) -> Entry:
     # A platform that allows a scheme takes the entry as a URL: scheme and path are kept.
     url_form = syntax.scheme_allowed
     kept_scheme = kept_path = ""
-    scheme = _SCHEME.match(text)
+    scheme = re.match(_SCHEME, text)
     if scheme:
         if url_form:
             kept_scheme = scheme.group(0).lower()
