@@ -1,6 +1,7 @@
 """Linting large inputs on every core.
 
-Worker processes each build their own Linter and lint batches of about ``RUN_BYTES`` of input:
+Worker processes, forked (``forks.ordered_map``) once the parent has built the linter they share,
+lint batches of about ``RUN_BYTES`` of input:
 a few whole files, or one run of whole documents of a large file. A large file is cut into runs
 by ``read.document_runs`` as the batches are handed out (the parent reads it once, decoding
 nothing), and a worker reads only its run's bytes, from its offset, knowing the line and the
@@ -60,8 +61,10 @@ def input_size(paths: list[str]) -> int:
 
 def worth_it(paths: list[str], jobs: int) -> int:
     """How many workers to use: 1 means linting in this process."""
-    if jobs == 1 or "-" in paths:
-        return 1
+    from ekslint.lint.forks import can_fork
+
+    if jobs == 1 or "-" in paths or not can_fork():
+        return 1  # (workers are forked: where a platform cannot fork, one process lints)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     workers = jobs or min(cores or 1, 8)
     if workers < 2 or (not jobs and input_size(paths) < MIN_PARALLEL_BYTES):
@@ -91,6 +94,12 @@ def _start(settings: Settings, keep_fixable: bool = False) -> None:
     global _worker, _keep_fixable
     _worker = _WorkerLinter(settings)
     _keep_fixable = keep_fixable
+
+
+def _start_over() -> None:
+    """Drop the workers' linter once they are done (an in-process caller may lint again)."""
+    global _worker, _keep_fixable
+    _worker, _keep_fixable = None, False
 
 
 def _lint(batch: list[Item]) -> list[dict[str, Any]]:
@@ -219,20 +228,20 @@ def _runs(path: str, display: str) -> Iterator[Item]:
 def lint_in_workers(
     linter: Linter, inputs: list[tuple[str, str]], workers: int, keep_fixable: bool = False
 ) -> list[FileResult]:
-    """Lint ``inputs`` ((path, display name) pairs) in ``workers`` processes; with
+    """Lint ``inputs`` ((path, display name) pairs) in ``workers`` forked processes; with
     ``keep_fixable``, a whole file with a fix to offer keeps its text (``FileResult.chunks``)."""
-    import multiprocessing
+    from ekslint.lint.forks import ordered_map
 
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     names = dict(inputs)
     results: dict[str, FileResult] = {}
     ended: set[str] = set()  # files of which a single process would read nothing more
-    setup = (linter.settings, keep_fixable)
-    with context.Pool(workers, initializer=_start, initargs=setup) as pool:
-        # Batches are merged in input order as they come; the batches are cut from the inputs
-        # as the pool hands them out (in its feeder thread).
-        for payloads in pool.imap(_lint, _batches(inputs, workers)):
+    # The workers' linter is made here, before they are forked, so that each inherits it
+    # as built (and what building it imported and compiled) rather than making its own.
+    _start(linter.settings, keep_fixable)
+    try:
+        # Batches are merged in input order as they come; they are cut from the inputs as the
+        # workers ask for more.
+        for payloads in ordered_map(_lint, _batches(inputs, workers), workers):
             for payload in payloads:
                 path = payload["path"]
                 if path in ended:
@@ -244,6 +253,8 @@ def lint_in_workers(
                 _merge(linter, result, payload)
                 if payload["last"]:
                     ended.add(path)
+    finally:
+        _start_over()
     return [results[path] for path, _ in inputs]
 
 
@@ -274,14 +285,6 @@ def _merge(linter: Linter, result: FileResult, payload: dict[str, Any]) -> None:
     linter.inventory.merge_pods(seen)
 
 
-_task: Callable[[int], Any] | None = None
-
-
-def _run_task(item: int) -> Any:
-    assert _task is not None
-    return _task(item)
-
-
 def map_in_forks(task: Callable[[int], T], items: list[int], workers: int) -> list[T] | None:
     """``[task(i) for i in items]`` in ``workers`` forked processes, in order; None where
     processes cannot be forked (then the caller runs the task itself).
@@ -290,14 +293,8 @@ def map_in_forks(task: Callable[[int], T], items: list[int], workers: int) -> li
     so far (the linters, the inventory of every input and of the project) with nothing sent
     but the item; what it returns is sent back. What it changes in its copy is lost.
     """
-    import multiprocessing
+    from ekslint.lint.forks import can_fork, ordered_map
 
-    if "fork" not in multiprocessing.get_all_start_methods():
+    if not can_fork():
         return None
-    global _task
-    _task = task
-    try:
-        with multiprocessing.get_context("fork").Pool(min(workers, len(items))) as pool:
-            return pool.map(_run_task, items, chunksize=max(1, len(items) // (workers * 4)))
-    finally:
-        _task = None
+    return list(ordered_map(task, items, min(workers, len(items))))

@@ -1,0 +1,111 @@
+"""The forked workers' ordered map (ekslint.lint.forks): order, failures, dead workers, and
+that no worker outlives the map."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ekslint.lint.forks import WorkerError, can_fork, ordered_map
+
+pytestmark = pytest.mark.skipif(not can_fork(), reason="workers are forked")
+
+
+def _children() -> set[int]:
+    """This process's live child processes (Linux: from /proc)."""
+    me = str(os.getpid())
+    found = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if fields[1] == me and fields[0] != "Z":
+                found.add(int(entry))
+    return found
+
+
+needs_proc = pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc")
+
+
+def _slow_square(value: int) -> int:
+    time.sleep((value % 3) * 0.002)  # uneven, so that results come back out of order
+    return value * value
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.lists(st.integers(0, 1000), max_size=30), st.integers(1, 4))
+def test_results_come_in_the_order_of_the_items(items: list[int], workers: int) -> None:
+    assert list(ordered_map(_slow_square, items, workers)) == [v * v for v in items]
+
+
+def test_items_are_taken_as_workers_become_free() -> None:
+    taken: list[int] = []
+
+    def items() -> Iterator[int]:
+        for value in range(10):
+            taken.append(value)
+            yield value
+
+    results = ordered_map(_slow_square, items(), 2)
+    assert taken == []  # nothing is taken before the first result is asked for
+    assert next(results) == 0
+    assert len(taken) < 10
+    assert list(results) == [v * v for v in range(1, 10)]
+
+
+def _fail_on_three(value: int) -> int:
+    if value == 3:
+        raise ValueError("three is not allowed")
+    return value
+
+
+@needs_proc
+def test_a_task_that_raises_is_a_worker_error_with_its_traceback() -> None:
+    before = _children()
+    with pytest.raises(WorkerError, match="ValueError: three is not allowed"):
+        list(ordered_map(_fail_on_three, range(8), 2))
+    assert _children() == before  # every worker was waited for
+
+
+def _die_on_two(value: int) -> int:
+    if value == 2:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return value
+
+
+@needs_proc
+def test_a_worker_that_dies_is_an_error_not_a_hang() -> None:
+    before = _children()
+    with pytest.raises(WorkerError, match="ended unexpectedly"):
+        list(ordered_map(_die_on_two, range(6), 2))
+    assert _children() == before
+
+
+def _sleep_long(value: int) -> int:
+    time.sleep(30 if value else 0)
+    return value
+
+
+@needs_proc
+def test_stopping_early_terminates_the_workers_still_working() -> None:
+    before = _children()
+    started = time.monotonic()
+    results = ordered_map(_sleep_long, [0, 1, 1], 3)
+    assert next(results) == 0
+    results.close()  # what an exception in the caller's loop does
+    assert _children() == before
+    assert time.monotonic() - started < 20  # terminated, not waited out
+
+
+def test_a_worker_sees_what_the_parent_built_before_forking() -> None:
+    built = {"settings": "made in the parent"}
+    assert list(ordered_map(lambda key: built[key], ["settings"], 1)) == ["made in the parent"]
