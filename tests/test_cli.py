@@ -192,11 +192,11 @@ def test_schema_command() -> None:
 
 # -- the fast path past argparse (cli._fast_args) -------------------------------------------
 
-_OPTION_WORDS = sorted(
-    {flag for _, options in cli._LINT_OPTIONS for flags, _ in options for flag in flags}
-)
+_OPTION_WORDS = sorted(cli._FAST_OPTIONS)
+_SWITCH_WORDS = sorted(f for f, (_, kind, _) in cli._FAST_OPTIONS.items() if kind == "store_true")
+_VALUES = ["json", "text", "never", "error", "2", "08", "x.yaml", "EKS001", "", "-1", "--", "٣"]
 _WORDS = st.one_of(
-    st.sampled_from([*_OPTION_WORDS, "--", "-", "--fi", "-j2", "--jobs=2", "-1", "2", ""]),
+    st.sampled_from([*_OPTION_WORDS, *_VALUES, "-", "--fi", "-j2", "--jobs=2", "-h", "-qj"]),
     st.text(min_size=0, max_size=6),
     st.builds(lambda word: "-" + word, st.text(max_size=4)),
 )
@@ -212,24 +212,35 @@ def _argparse_answer(argv: list[str]) -> dict[str, object] | None:
         return None
 
 
-@given(st.lists(_WORDS, max_size=6))
+@given(st.lists(_WORDS, max_size=8))
 def test_fast_args_agree_with_argparse(argv: list[str]) -> None:
     fast = cli._fast_args(argv)
     if fast is not None:
         assert vars(fast) == _argparse_answer(argv)
 
 
+_VALUED = st.one_of(
+    st.tuples(st.sampled_from(["--output-format", "--format"]), st.sampled_from(["json", "sarif"])),
+    st.tuples(st.sampled_from(["--jobs", "-j"]), st.integers(0, 64).map(str)),
+    st.tuples(
+        st.sampled_from(["--config", "--select", "--ignore", "--http-registry", "-o"]),
+        st.text(max_size=8).filter(lambda value: not value.startswith("-")),
+    ),
+)
+
+
 @given(
-    st.lists(st.sampled_from(sorted(cli._SWITCHES)), max_size=4),
+    st.lists(st.one_of(st.sampled_from(_SWITCH_WORDS).map(lambda f: [f]), _VALUED.map(list))),
     st.booleans(),
     st.lists(st.text(max_size=8).filter(lambda p: p == "-" or not p.startswith("-")), max_size=4),
 )
-def test_fast_args_take_pre_commit_command_lines(
-    switches: list[str], separator: bool, paths: list[str]
+def test_fast_args_take_the_usual_command_lines(
+    options: list[list[str]], separator: bool, paths: list[str]
 ) -> None:
     """What pre-commit's hooks run (``ekslint --``, ``ekslint --fix --``, then file names) and
-    ``ekslint [switches] PATH...`` are read without argparse, as argparse reads them."""
-    argv = [*switches, *(["--"] if separator else []), *paths]
+    ``ekslint [options] PATH...`` are read without argparse, as argparse reads them."""
+    argv = [word for option in options for word in option]
+    argv += [*(["--"] if separator else []), *paths]
     fast = cli._fast_args(argv)
     assert fast is not None
     assert vars(fast) == _argparse_answer(argv)
@@ -237,12 +248,16 @@ def test_fast_args_take_pre_commit_command_lines(
 
 def test_fast_args_leave_the_rest_to_argparse() -> None:
     for argv in (
-        ["--config", "x.yaml", "a.yaml"],
-        ["a.yaml", "--fix"],  # argparse rejects a switch after the paths
+        ["a.yaml", "--fix"],  # an option after the paths
         ["--fi", "a.yaml"],  # no abbreviations, and a suggestion for the typo
         ["-x.yaml"],
         ["--", "a", "--", "b"],
         ["--jobs=2", "a.yaml"],
+        ["--jobs", "-1"],  # argparse decides whether "-1" is a value
+        ["--jobs", "two"],
+        ["--output-format", "yaml"],  # not a format: argparse's error lists them
+        ["--config"],
+        ["--help"],
     ):
         assert cli._fast_args(argv) is None, argv
 
@@ -252,7 +267,7 @@ def test_a_one_file_lint_does_not_import_argparse(tmp_path: Path) -> None:
     code = (
         "import sys\n"
         "from ekslint.cli import main\n"
-        "code = main(['--isolated', '--', sys.argv[1]])\n"
+        "code = main(['--isolated', '--jobs', '1', '--', sys.argv[1]])\n"
         "assert 'argparse' not in sys.modules, 'argparse was imported'\n"
         "sys.exit(code)\n"
     )

@@ -282,38 +282,63 @@ def lint_parser() -> argparse.ArgumentParser:
     return parser
 
 
-# Options that take no value: the only ones a command line may hold for ``_fast_args``.
-_SWITCHES = {
-    flag: _dest
+def _dest(flags: tuple[str, ...], settings: dict[str, Any]) -> str:
+    return settings.get("dest") or flags[0][2:].replace("-", "_")
+
+
+# The options ``_fast_args`` reads: each flag -> (dest, what it is). "switch": store_true;
+# "value" and "append": one argument after it (appended for "append"), which must be in
+# ``choices`` or, for a ``type=int``, plain digits.
+_FAST_OPTIONS: dict[str, tuple[str, str, dict[str, Any]]] = {
+    flag: (_dest(_flags, _settings), _settings.get("action") or "value", _settings)
     for _, _options in _LINT_OPTIONS
     for _flags, _settings in _options
-    if _settings.get("action") == "store_true"
-    for _dest in [_settings.get("dest") or _flags[0][2:].replace("-", "_")]
     for flag in _flags
 }
 
 
 def _fast_args(argv: list[str]) -> Namespace | None:
     """What ``lint_parser().parse_args(argv)`` returns, without argparse, for the command lines
-    of pre-commit's hooks and most hand-typed runs: switches (``--fix``, ``-q``, ...), then an
-    optional ``--``, then paths. None for anything else, which argparse parses (and reports).
+    of pre-commit's hooks and most others: options written ``--name`` or ``-n``, each value as
+    the next argument, then an optional ``--``, then paths. None for anything else (``--name=``,
+    ``-j2``, help, a value that starts with ``-`` or is not a valid choice, an option after the
+    paths...), which argparse parses and reports.
 
-    argparse costs more than a tenth of a one-file run (its import, a formatter and gettext
-    lookups for every option), and pre-commit starts ekslint on every commit.
-    tests/test_cli.py holds this to argparse's own answer for every such command line.
+    argparse costs a tenth of a one-file run (its import, a formatter and gettext lookups for
+    every option), and pre-commit starts ekslint on every commit. tests/test_cli.py holds this
+    to argparse's own answer on every command line it accepts.
     """
     values: dict[str, Any] = {"paths": []}
     for _, options in _LINT_OPTIONS:
         for flags, settings in options:
-            dest = settings.get("dest") or flags[0][2:].replace("-", "_")
             default = settings.get("default")
             if settings.get("action") == "store_true":
                 default = False
-            values[dest] = list(default) if isinstance(default, list) else default
+            values[_dest(flags, settings)] = list(default) if isinstance(default, list) else default
     position = 0
-    while position < len(argv) and argv[position] in _SWITCHES:
-        values[_SWITCHES[argv[position]]] = True
-        position += 1
+    while position < len(argv) and argv[position] in _FAST_OPTIONS:
+        dest, kind, settings = _FAST_OPTIONS[argv[position]]
+        if kind == "store_true":
+            values[dest] = True
+            position += 1
+            continue
+        if position + 1 == len(argv) or argv[position + 1].startswith("-"):
+            return None  # no value, or one argparse may take for an option
+        value: Any = argv[position + 1]
+        if settings.get("type") is int:
+            if not (value.isascii() and value.isdigit()):
+                return None
+            value = int(value)
+        choices = settings.get("choices")
+        if dest == "format":
+            from ekslint.report import FORMATS as choices
+        if choices is not None and value not in choices:
+            return None
+        if kind == "append":
+            values[dest].append(value)
+        else:
+            values[dest] = value
+        position += 2
     rest = argv[position:]
     if rest[:1] == ["--"]:
         rest = rest[1:]
