@@ -255,6 +255,7 @@ def test_fast_args_leave_the_rest_to_argparse() -> None:
         ["--jobs=2", "a.yaml"],
         ["--jobs", "-1"],  # argparse decides whether "-1" is a value
         ["--jobs", "two"],
+        ["--jobs", "1" * 4301],  # more digits than int() takes: argparse reports the value
         ["--output-format", "yaml"],  # not a format: argparse's error lists them
         ["--config"],
         ["--help"],

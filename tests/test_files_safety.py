@@ -96,3 +96,26 @@ def test_stdout_on_a_full_disk(tmp_path: Path) -> None:
         )
     assert done.returncode == 2
     assert done.stderr == "ekslint: cannot write to standard output: No space left on device\n"
+
+
+@pytest.mark.parametrize("interruption", [KeyboardInterrupt, SystemExit])
+def test_a_write_interrupted_leaves_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, interruption: type[BaseException]
+) -> None:
+    """Ctrl-C, or a worker terminated by its parent (SIGTERM raises SystemExit there), while a
+    fixed file is written: the file keeps its old text and no .ekslint-*.tmp is left behind."""
+    import os
+
+    from ekslint.fix import fixer
+
+    target = tmp_path / "m.yaml"
+    target.write_text("old\n")
+
+    def interrupted(descriptor: int) -> None:
+        raise interruption()
+
+    monkeypatch.setattr(os, "fsync", interrupted)
+    with pytest.raises(interruption):
+        fixer.write_atomically(str(target), "new\n", os.stat(target))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.yaml"]
+    assert target.read_text() == "old\n"

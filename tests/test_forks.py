@@ -109,3 +109,76 @@ def test_stopping_early_terminates_the_workers_still_working() -> None:
 def test_a_worker_sees_what_the_parent_built_before_forking() -> None:
     built = {"settings": "made in the parent"}
     assert list(ordered_map(lambda key: built[key], ["settings"], 1)) == ["made in the parent"]
+
+
+def _open_descriptors() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@needs_proc
+def test_a_fork_that_fails_part_way_leaves_no_worker_and_no_pipe(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real_fork = os.fork
+    forks = []
+
+    def fork_twice() -> int:
+        if len(forks) == 2:
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+        forks.append(1)
+        return real_fork()
+
+    before, descriptors = _children(), _open_descriptors()
+    monkeypatch.setattr(os, "fork", fork_twice)
+    with pytest.raises(BlockingIOError):
+        list(ordered_map(_slow_square, range(8), 4))
+    assert _children() == before
+    assert _open_descriptors() == descriptors
+
+
+def test_a_callers_frozen_objects_stay_frozen() -> None:
+    import gc
+
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert list(ordered_map(_slow_square, range(4), 2)) == [0, 1, 4, 9]
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
+
+
+_TERMINATED = """
+import os, sys, time
+from ekslint.lint.forks import ordered_map
+
+def slow(value):
+    os.write(1, f"{os.getpid()}\\n".encode())  # one write: the two workers' lines stay whole
+    time.sleep(30)
+    return value
+
+for value in ordered_map(slow, range(4), 2):
+    pass
+"""
+
+
+@needs_proc
+@pytest.mark.parametrize("name", ["SIGTERM", "SIGHUP"])
+def test_terminating_the_parent_terminates_its_workers(name: str) -> None:
+    """``kill PID`` on ekslint: it ends (128 + the signal), and its workers with it, instead of
+    leaving them to finish their items (a fix may be writing) with no one to report to."""
+    import subprocess
+    import sys
+
+    number = getattr(signal, name)
+    parent = subprocess.Popen(
+        [sys.executable, "-c", _TERMINATED], stdout=subprocess.PIPE, text=True
+    )
+    assert parent.stdout is not None
+    workers = [int(parent.stdout.readline()) for _ in range(2)]
+    parent.send_signal(number)
+    assert parent.wait(timeout=20) == 128 + number
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(os.path.exists(f"/proc/{w}") for w in workers):
+        time.sleep(0.05)
+    assert not any(os.path.exists(f"/proc/{w}") for w in workers)

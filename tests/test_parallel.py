@@ -347,3 +347,74 @@ def test_a_5_mb_stream_in_workers_is_the_single_process_report(tmp_path: Path) -
     assert one == two
     mismatched = sum(1 for i in range(12_000) if i % 7 != 1)
     assert json.loads(one)["summary"]["by_rule"]["EKS010"] == mismatched
+
+
+def test_a_file_named_twice_is_linted_twice_as_in_one_process(tmp_path: Path) -> None:
+    """Each input is its own result in workers too: a file named twice (directly and through its
+    folder) reports its errors, notes and unused suppressions once for each naming."""
+    folder = tmp_path / "d"
+    folder.mkdir()
+    bad = folder / "bad.yaml"
+    bad.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a\n")
+    unused = folder / "unused.yaml"
+    unused.write_text(
+        "apiVersion: v1\nkind: ConfigMap  # ekslint: ignore[EKS001] x\nmetadata:\n  name: a\n"
+    )
+    one, two = _both([str(folder), str(bad), str(unused)])
+    assert one == two
+    report = json.loads(one)
+    assert len(report["errors"]) == 2
+    assert [f["rule"] for f in report["findings"]] == ["EKS018", "EKS018"]
+
+
+def test_a_large_file_replaced_while_workers_read_it_is_an_error_not_a_mix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers open a large file's runs by name: one replaced after it was cut into runs is
+    reported as changed, not read half old and half new."""
+    import os
+
+    import ekslint.lint.parallel as parallel
+
+    big = tmp_path / "big.yaml"
+    big.write_bytes(large_stream(60))
+    _cut_small(monkeypatch, 2_000)
+    runs = parallel._runs
+
+    def replaced_after_cutting(position: int, path: str, display: str) -> Any:
+        cut = list(runs(position, path, display))
+        other = tmp_path / "other.yaml"
+        other.write_bytes(large_stream(30))
+        os.replace(other, big)
+        return iter(cut)
+
+    monkeypatch.setattr(parallel, "_runs", replaced_after_cutting)
+    done = run([str(big), "-j", "2", "--format", "json", "--isolated"])
+    assert done.code == 2
+    messages = [e["message"] for e in json.loads(done.out)["errors"]]
+    assert any(message.startswith("the file changed on disk") for message in messages), messages
+
+
+def test_a_worker_that_dies_is_one_error_line_and_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Killed (out of memory, kill -9): no traceback, no report that looks complete, and the
+    exit code of an error, not of findings."""
+    import os
+    import signal
+
+    import ekslint.lint.parallel as parallel
+
+    for n in range(6):
+        (tmp_path / f"pod-{n}.yaml").write_text(POD.format(n=n))
+
+    def killed(*item: object) -> dict[str, Any]:
+        os.kill(os.getpid(), signal.SIGKILL)
+        raise AssertionError("unreachable")
+
+    monkeypatch.setattr(parallel, "_lint_item", killed)
+    done = run([str(tmp_path), "-j", "2", "--isolated"])
+    assert done.code == 2
+    assert done.out == ""
+    assert done.err.startswith("ekslint: error: a worker process (pid ")
+    assert done.err.endswith(") ended unexpectedly\n")

@@ -326,7 +326,8 @@ def _fast_args(argv: list[str]) -> Namespace | None:
             return None  # no value, or one argparse may take for an option
         value: Any = argv[position + 1]
         if settings.get("type") is int:
-            if not (value.isascii() and value.isdigit()):
+            # (past 4,300 digits int() refuses the string: argparse then reports the value)
+            if not (value.isascii() and value.isdigit()) or len(value) > 4000:
                 return None
             value = int(value)
         choices = settings.get("choices")
@@ -551,4 +552,12 @@ def _lint(argv: list[str], out: TextIO, err: TextIO) -> int:
 
         # Config errors echo the file's keys and values: one line, whatever they hold.
         err.write(f"ekslint: {display(str(exc))}\n")
+        return exitcodes.ERROR
+    except Exception as exc:
+        from ekslint.lint.forks import WorkerError
+
+        if not isinstance(exc, WorkerError):
+            raise
+        # A worker process died (killed, out of memory) or hit a bug: no report can be made.
+        err.write(f"ekslint: error: {exc}\n")
         return exitcodes.ERROR

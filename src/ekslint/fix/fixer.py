@@ -473,6 +473,12 @@ def write_atomically(
         if isinstance(exc, _Refused):
             return str(exc)
         return f"not fixed: cannot write: {exc.strerror}"
+    except BaseException:
+        # Interrupted (Ctrl-C, or a worker terminated by its parent): no temporary file is
+        # left in the user's folder; the file itself is the old one or, renamed, the new one.
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
     return None
 
 

@@ -235,13 +235,13 @@ _CUT_FIRST_LINE = re.compile(_CUT_LINE_BODY, re.MULTILINE)
 # by a Python loop over its lines.
 READ_BLOCK = 1 << 20
 # The errors after which iter_chunks reads no further.
-_REST_NOT_READ = "the rest of the input is not read"
+REST_NOT_READ = "the rest of the input is not read"
 _UTF16 = "file is UTF-16; Kubernetes manifests must be UTF-8"
 
 
 def ends_reading(error: InputError) -> bool:
     """Is this an error of ``iter_chunks`` after which it read nothing more of its input?"""
-    return error.message == _UTF16 or error.message.endswith(_REST_NOT_READ)
+    return error.message == _UTF16 or error.message.endswith(REST_NOT_READ)
 
 
 def _cut_lines(data: bytes, end: int | None = None) -> Iterator[int]:
@@ -299,7 +299,7 @@ def iter_chunks(
             first_line + 1,
             1,
             f"a document larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB: "
-            f"not a Kubernetes manifest; {_REST_NOT_READ}",
+            f"not a Kubernetes manifest; {REST_NOT_READ}",
         )
 
     tail = b""  # an incomplete last line, completed by the next block

@@ -10,14 +10,13 @@ with the parent for the GIL while it merges results.
 A message is an 8-byte length and a pickle. A worker answers ``(index, True, value)`` or, when
 the task raises, ``(index, False, the traceback's text)``, which the parent raises as a
 ``WorkerError``; a worker that dies (killed, out of memory) is a ``WorkerError`` too, not a
-hang. When the parent stops early (an exception, Ctrl-C), the workers still running are
-terminated, and every worker is waited for.
+hang. When the parent stops early (an exception, Ctrl-C, SIGTERM or SIGHUP), the workers still
+running are terminated, and every worker is waited for.
 """
 
 from __future__ import annotations
 
 import os
-import pickle
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -40,29 +39,14 @@ def can_fork() -> bool:
 
 def ordered_map(task: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:
     """``map(task, items)`` in ``workers`` forked processes, in the order of ``items``, which are
-    taken from the iterable as workers become free. Only where ``can_fork()``."""
+    taken from the iterable as workers become free. Only where ``can_fork()``. The workers are
+    forked when the first result is asked for."""
     import gc
+    import select
     import sys
 
-    for stream in (sys.stdout, sys.stderr):  # nothing buffered is left for a child to repeat
-        if stream is not None:
-            stream.flush()
     pending = iter(items)
     started: list[_Worker] = []
-    # Objects made so far are left out of the collector's passes in the workers, which would
-    # otherwise touch (and so copy) every page they inherit.
-    gc.freeze()
-    try:
-        for _ in range(workers):
-            started.append(_Worker.fork(task, started))
-    finally:
-        gc.unfreeze()
-    return _results(started, pending)
-
-
-def _results(workers: list[_Worker], pending: Iterator[Any]) -> Iterator[Any]:
-    import select
-
     given = 0  # items handed out
     wanted = 0  # the index of the next result to yield
     done: dict[int, Any] = {}
@@ -79,9 +63,25 @@ def _results(workers: list[_Worker], pending: Iterator[Any]) -> Iterator[Any]:
         poller.unregister(worker.results)
         worker.send(None)  # nothing left: the worker exits
 
+    signals = _TerminatingSignals()
     try:
-        for worker in workers:
-            poller.register(worker.results, select.POLLIN)
+        for stream in (sys.stdout, sys.stderr):  # nothing buffered left for a child to repeat
+            if stream is not None:
+                stream.flush()
+        # Objects made so far are left out of the collector's passes in the workers, which
+        # would otherwise touch (and so copy) every page they inherit; a caller's own frozen
+        # objects are left as the caller froze them.
+        freeze = gc.get_freeze_count() == 0
+        if freeze:
+            gc.freeze()
+        try:
+            for _ in range(workers):
+                started.append(_Worker.fork(task, started))
+                poller.register(started[-1].results, select.POLLIN)
+        finally:
+            if freeze:
+                gc.unfreeze()
+        for worker in started:
             hand_out(worker)
         while busy:
             for descriptor, _ in poller.poll():
@@ -95,8 +95,39 @@ def _results(workers: list[_Worker], pending: Iterator[Any]) -> Iterator[Any]:
                 yield done.pop(wanted)
                 wanted += 1
     finally:
-        for worker in workers:
+        for worker in started:
             worker.end(busy.get(worker.results) is worker)
+        signals.restore()
+
+
+class _TerminatingSignals:
+    """While workers run, SIGTERM and SIGHUP (when nothing else handles them) end this process by
+    an exception (SystemExit), as Ctrl-C does (KeyboardInterrupt), so that the workers still
+    working are terminated and each is waited for, instead of being left to finish alone.
+    Workers inherit the handler: one terminated while it writes a fixed file removes its
+    temporary file on the way out."""
+
+    def __init__(self) -> None:
+        import signal
+        import threading
+
+        self.previous: dict[int, Any] = {}
+        if threading.current_thread() is not threading.main_thread():
+            return  # only the main thread may set handlers
+        for name in ("SIGTERM", "SIGHUP"):
+            number = getattr(signal, name, None)
+            if number is not None and signal.getsignal(number) == signal.SIG_DFL:
+                self.previous[number] = signal.signal(number, _exit_on_signal)
+
+    def restore(self) -> None:
+        import signal
+
+        for number, handler in self.previous.items():
+            signal.signal(number, handler)
+
+
+def _exit_on_signal(number: int, frame: object) -> None:
+    raise SystemExit(128 + number)
 
 
 class _Worker:
@@ -107,7 +138,12 @@ class _Worker:
     def fork(task: Callable[[Any], Any], siblings: list[_Worker]) -> _Worker:
         task_read, task_write = os.pipe()
         result_read, result_write = os.pipe()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except BaseException:
+            for descriptor in (task_read, task_write, result_read, result_write):
+                os.close(descriptor)
+            raise
         if pid == 0:  # the worker: it never returns
             code = 1
             try:
@@ -168,6 +204,8 @@ def _serve(task: Callable[[Any], Any], tasks: int, results: int) -> None:
 
 
 def _send(descriptor: int, message: object) -> None:
+    import pickle
+
     data = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
     view = memoryview(len(data).to_bytes(_HEADER, "little") + data)
     while view:
@@ -182,6 +220,8 @@ def _receive(descriptor: int) -> Any:
     data = _read(descriptor, int.from_bytes(header, "little"))
     if data is None:
         return None
+    import pickle
+
     return pickle.loads(data)
 
 

@@ -36,10 +36,12 @@ if TYPE_CHECKING:
 
     T = TypeVar("T")
 
-    # (offset, size or -1 for the rest, first line, chunk index) of a run of a large file
-    Span = tuple[int, int, int, int]
-    # One file, or one run of a file: (path, display name, span or None for the whole file)
-    Item = tuple[str, str, Span | None]
+    # (offset, size or -1 for the rest, first line, chunk index, the file's identity when it
+    # was cut: device, inode, size, modification time) of a run of a large file
+    Span = tuple[int, int, int, int, tuple[int, int, int, int]]
+    # One file, or one run of a file: (its position among the inputs, path, display name,
+    # span or None for the whole file); a file named twice is linted twice, as in one process
+    Item = tuple[int, str, str, Span | None]
 
 # Below this much input, starting workers costs more than it saves. Measured on 2 cores with
 # forked workers (2026-12-02), files of bench/.work/dir, `--jobs 1` against `--jobs 2`: even at
@@ -69,9 +71,11 @@ def worth_it(paths: list[str], jobs: int) -> int:
         return 1  # (workers are forked: where a platform cannot fork, one process lints)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     workers = jobs or min(cores or 1, 8)
-    if workers < 2 or (not jobs and input_size(paths) < MIN_PARALLEL_BYTES):
+    size = input_size(paths)
+    if workers < 2 or (not jobs and size < MIN_PARALLEL_BYTES):
         return 1
-    return workers
+    # No more workers than batches to give them (a large -j on a few files).
+    return max(1, min(workers, max(len(paths), size // RUN_BYTES + 1)))
 
 
 class _WorkerLinter(Linter):
@@ -108,7 +112,7 @@ def _lint(batch: list[Item]) -> list[dict[str, Any]]:
     return [_lint_item(*item) for item in batch]
 
 
-def _lint_item(path: str, display: str, span: Span | None) -> dict[str, Any]:
+def _lint_item(position: int, path: str, display: str, span: Span | None) -> dict[str, Any]:
     linter = _worker
     assert linter is not None
     linter.inventory = Inventory()
@@ -123,7 +127,7 @@ def _lint_item(path: str, display: str, span: Span | None) -> dict[str, Any]:
     else:
         result, unread = _lint_run(linter, path, display, span)
     return {
-        "path": path,
+        "input": position,
         "text": (result.chunks, result.chunks_had_bom, result.stat) if result.chunks else None,
         "findings": result.findings,
         "errors": result.errors,
@@ -153,10 +157,15 @@ def _lint_run(linter: Linter, path: str, display: str, span: Span) -> tuple[File
     (like a single process: a run may hold a document larger than any limit); True when the
     file could not be read (as in a single process, the run says why and nothing more is
     read)."""
-    offset, size, first_line, index = span
+    offset, size, first_line, index, identity = span
     result = FileResult(display)
     try:
         with open(path, "rb", buffering=0) as raw:
+            if _identity(os.fstat(raw.fileno())) != identity:
+                # Replaced or rewritten since it was cut into runs: the offsets no longer
+                # fall between its documents, and what was read of it is an older version.
+                result.errors.append(InputError(display, 0, 0, CHANGED_WHILE_READ))
+                return result, True
             raw.seek(offset)
             stream = io.BufferedReader(_Bounded(raw, size), 1 << 16)
             linter.lint_stream(stream, result, False, (first_line, index))
@@ -195,36 +204,49 @@ def _batches(inputs: list[tuple[str, str]], workers: int) -> Iterator[list[Item]
     most = max(1, small // (workers * 8))
     batch: list[Item] = []
     held = 0
-    for (path, display), size in zip(inputs, sizes, strict=True):
+    for position, ((path, display), size) in enumerate(zip(inputs, sizes, strict=True)):
         if size < SHARD_FILE_BYTES:
             if batch and (len(batch) >= most or held + size > RUN_BYTES):
                 yield batch
                 batch, held = [], 0
-            batch.append((path, display, None))
+            batch.append((position, path, display, None))
             held += size
             continue
         if batch:
             yield batch
             batch, held = [], 0
-        yield from ([run] for run in _runs(path, display))
+        yield from ([run] for run in _runs(position, path, display))
     if batch:
         yield batch
 
 
-def _runs(path: str, display: str) -> Iterator[Item]:
+def _runs(position: int, path: str, display: str) -> Iterator[Item]:
     """A large file's runs of documents (``read.document_runs``), each once the next is found."""
     previous: tuple[int, int, int] | None = None
+    identity = (0, 0, 0, 0)  # (a file that cannot be opened: its one run says why)
     try:
         with open(path, "rb") as stream:
+            identity = _identity(os.fstat(stream.fileno()))
             for cut in read.document_runs(stream, RUN_BYTES):
                 if previous is not None:
                     offset, line, index = previous
-                    yield path, display, (offset, cut[0] - offset, line, index)
+                    yield position, path, display, (offset, cut[0] - offset, line, index, identity)
                 previous = cut
+            identity = _identity(os.fstat(stream.fileno()))  # as the last run must find it
     except OSError:
         pass  # the last run read reads to the end, and reports why it cannot
     offset, line, index = previous or (0, 0, 0)
-    yield path, display, (offset, -1, line, index)
+    yield position, path, display, (offset, -1, line, index, identity)
+
+
+CHANGED_WHILE_READ = (
+    "the file changed on disk while it was read in parts (by worker processes); "
+    + read.REST_NOT_READ
+)
+
+
+def _identity(stat: os.stat_result) -> tuple[int, int, int, int]:
+    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
 
 
 def lint_in_workers(
@@ -234,9 +256,8 @@ def lint_in_workers(
     ``keep_fixable``, a whole file with a fix to offer keeps its text (``FileResult.chunks``)."""
     from ekslint.lint.forks import ordered_map
 
-    names = dict(inputs)
-    results: dict[str, FileResult] = {}
-    ended: set[str] = set()  # files of which a single process would read nothing more
+    results: dict[int, FileResult] = {}
+    ended: set[int] = set()  # inputs of which a single process would read nothing more
     # The workers' linter is made here, before they are forked, so that each inherits it
     # as built (and what building it imported and compiled) rather than making its own.
     _start(linter.settings, keep_fixable)
@@ -245,19 +266,19 @@ def lint_in_workers(
         # workers ask for more.
         for payloads in ordered_map(_lint, _batches(inputs, workers), workers):
             for payload in payloads:
-                path = payload["path"]
-                if path in ended:
+                position = payload["input"]
+                if position in ended:
                     continue
-                result = results.get(path)
+                result = results.get(position)
                 if result is None:
-                    result = results[path] = FileResult(names[path])
+                    result = results[position] = FileResult(inputs[position][1])
                     result.suppressions = Suppressions(result.path, linter.platform)
                 _merge(linter, result, payload)
                 if payload["last"]:
-                    ended.add(path)
+                    ended.add(position)
     finally:
         _start_over()
-    return [results[path] for path, _ in inputs]
+    return [results[position] for position in range(len(inputs))]
 
 
 def _merge(linter: Linter, result: FileResult, payload: dict[str, Any]) -> None:
