@@ -215,3 +215,20 @@ def test_diagnose_quotes_a_hostile_log_inertly(fmt: str) -> None:
         assert json.loads(out.getvalue())["diagnoses"][0]["images"] == [
             "10.0.0.1:5000/a##[add-mask]x:1"
         ]
+
+
+def test_a_usage_error_echoes_the_command_line_escaped() -> None:
+    """argparse repeats what it could not parse; a file name taken for an option may carry an
+    escape sequence or a workflow command."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "ekslint", "--bogus=\x1b[31mred\r::error::x"],
+        capture_output=True,
+        timeout=60,
+    )
+    err = done.stderr.decode("utf-8")  # (not text=True, which would turn the CR into LF)
+    assert done.returncode == 2
+    assert "unrecognized arguments: --bogus=\\e[31mred\\r::error::x" in err
+    assert "\x1b" not in err and "\r" not in err

@@ -50,4 +50,8 @@ class Parser(argparse.ArgumentParser):
                     if close:
                         message += f" (did you mean {close[0]}?)"
                         break
-        super().error(message)
+        from ekslint.report.escape import display
+
+        # The message echoes the command line, which may hold a file name with control
+        # characters (``ekslint $(git diff --name-only)``): shown, as every echo is, escaped.
+        super().error(display(message))

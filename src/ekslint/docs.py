@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 
+from ekslint.cliparser import Parser
 from ekslint.config.load import configured_platform
 from ekslint.config.settings import DEFAULT_PLATFORM
 from ekslint.data import rules_dir
@@ -68,7 +69,7 @@ def _load(name: str, err: TextIO) -> Platform | None:
 
 
 def rules_command(argv: list[str], out: TextIO, err: TextIO) -> int:
-    parser = argparse.ArgumentParser(prog="ekslint rules", description="List the rules.")
+    parser = Parser(prog="ekslint rules", description="List the rules.")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     _platform_arg(parser)
     args = parser.parse_args(argv)
@@ -105,7 +106,7 @@ def rules_command(argv: list[str], out: TextIO, err: TextIO) -> int:
 
 
 def rule_command(argv: list[str], out: TextIO, err: TextIO) -> int:
-    parser = argparse.ArgumentParser(prog="ekslint rule", description="Explain one rule.")
+    parser = Parser(prog="ekslint rule", description="Explain one rule.")
     parser.add_argument("rule", help="rule ID or name, e.g. EKS003 or annotation-missing-port")
     _platform_arg(parser)
     args = parser.parse_args(argv)
@@ -126,9 +127,7 @@ def rule_command(argv: list[str], out: TextIO, err: TextIO) -> int:
 
 
 def schema_command(argv: list[str], out: TextIO, err: TextIO) -> int:
-    parser = argparse.ArgumentParser(
-        prog="ekslint schema", description="Print a JSON Schema (for editors and CI)."
-    )
+    parser = Parser(prog="ekslint schema", description="Print a JSON Schema (for editors and CI).")
     parser.add_argument(
         "which", nargs="?", default="config", choices=("config", "rule", "platform")
     )

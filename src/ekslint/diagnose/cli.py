@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 from typing import Any, TextIO
 
+from ekslint.cliparser import Parser
 from ekslint.diagnose.explain import diagnose
 from ekslint.diagnose.report import write_json, write_text
 
 
-class _Parser(argparse.ArgumentParser):
-    """Usage errors go to the caller's error stream."""
+class _Parser(Parser):
+    """Usage errors go to the caller's error stream (escaped, as ``Parser`` makes them)."""
 
     def __init__(self, err: TextIO, **kwargs: Any) -> None:
         super().__init__(**kwargs)

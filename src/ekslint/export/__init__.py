@@ -12,6 +12,7 @@ import argparse
 import ipaddress
 import re
 
+from ekslint.cliparser import Parser
 from ekslint.record import record
 
 TYPE_CHECKING = False
@@ -125,7 +126,7 @@ def export_input(settings: Settings) -> ExportInput:
 
 
 def export_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="ekslint export",
         description="Write the declared http and self-signed registries for another tool.",
         epilog="Targets: "
