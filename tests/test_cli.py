@@ -8,6 +8,7 @@ import io
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -280,3 +281,27 @@ def test_a_one_file_lint_does_not_import_argparse(tmp_path: Path) -> None:
     )
     assert done.returncode == 1, done.stderr  # the image's registry is not declared: a finding
     assert "1 file checked" in done.stdout
+
+
+def test_a_lint_run_turns_sigterm_into_an_orderly_exit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the run works (workers, --fix's writes) `kill PID` raises SystemExit, so its
+    cleanup runs; before and after, the signal is left as it was."""
+    import signal
+
+    from ekslint import run as run_module
+    from ekslint import signals
+
+    seen: list[object] = []
+    execute = run_module.Run.execute
+
+    def recording(self: Any, out: Any, err: Any) -> int:
+        seen.append(signal.getsignal(signal.SIGTERM))
+        return execute(self, out, err)
+
+    monkeypatch.setattr(run_module.Run, "execute", recording)
+    (tmp_path / "m.yaml").write_text(DEPLOYMENT)
+    run([str(tmp_path / "m.yaml"), "--isolated"])
+    assert seen == [signals._exit_on_signal]
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL

@@ -182,3 +182,40 @@ def test_terminating_the_parent_terminates_its_workers(name: str) -> None:
     while time.monotonic() < deadline and any(os.path.exists(f"/proc/{w}") for w in workers):
         time.sleep(0.05)
     assert not any(os.path.exists(f"/proc/{w}") for w in workers)
+
+
+def test_terminating_signals_raise_system_exit_while_in_place() -> None:
+    from ekslint.signals import TerminatingSignals
+
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+    with TerminatingSignals(), pytest.raises(SystemExit) as stopped:
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(1)  # the handler runs at the next bytecode
+    assert stopped.value.code == 128 + signal.SIGTERM
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL  # restored
+
+
+def test_terminating_signals_leave_someone_elses_handler_and_other_threads_alone() -> None:
+    import threading
+
+    from ekslint.signals import TerminatingSignals
+
+    def own(number: int, frame: object) -> None:
+        pass
+
+    previous = signal.signal(signal.SIGHUP, own)
+    try:
+        with TerminatingSignals():
+            assert signal.getsignal(signal.SIGHUP) is own
+    finally:
+        signal.signal(signal.SIGHUP, previous)
+    installed: list[object] = []
+
+    def in_a_thread() -> None:
+        with TerminatingSignals():
+            installed.append(signal.getsignal(signal.SIGTERM))
+
+    thread = threading.Thread(target=in_a_thread)
+    thread.start()
+    thread.join()
+    assert installed == [signal.SIG_DFL]

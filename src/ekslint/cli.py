@@ -546,7 +546,10 @@ def _lint(argv: list[str], out: TextIO, err: TextIO) -> int:
         run = Run(options)
         if args.show_settings:
             return run.show_settings(out)
-        return run.execute(out, err)
+        from ekslint.signals import TerminatingSignals
+
+        with TerminatingSignals():  # `kill PID` finishes the writes begun and stops workers
+            return run.execute(out, err)
     except (ConfigError, RuleDataError) as exc:
         from ekslint.report.escape import display
 

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import os
 
+from ekslint.signals import TerminatingSignals
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
@@ -63,7 +65,7 @@ def ordered_map(task: Callable[[T], R], items: Iterable[T], workers: int) -> Ite
         poller.unregister(worker.results)
         worker.send(None)  # nothing left: the worker exits
 
-    signals = _TerminatingSignals()
+    signals = TerminatingSignals()
     try:
         for stream in (sys.stdout, sys.stderr):  # nothing buffered left for a child to repeat
             if stream is not None:
@@ -98,36 +100,6 @@ def ordered_map(task: Callable[[T], R], items: Iterable[T], workers: int) -> Ite
         for worker in started:
             worker.end(busy.get(worker.results) is worker)
         signals.restore()
-
-
-class _TerminatingSignals:
-    """While workers run, SIGTERM and SIGHUP (when nothing else handles them) end this process by
-    an exception (SystemExit), as Ctrl-C does (KeyboardInterrupt), so that the workers still
-    working are terminated and each is waited for, instead of being left to finish alone.
-    Workers inherit the handler: one terminated while it writes a fixed file removes its
-    temporary file on the way out."""
-
-    def __init__(self) -> None:
-        import signal
-        import threading
-
-        self.previous: dict[int, Any] = {}
-        if threading.current_thread() is not threading.main_thread():
-            return  # only the main thread may set handlers
-        for name in ("SIGTERM", "SIGHUP"):
-            number = getattr(signal, name, None)
-            if number is not None and signal.getsignal(number) == signal.SIG_DFL:
-                self.previous[number] = signal.signal(number, _exit_on_signal)
-
-    def restore(self) -> None:
-        import signal
-
-        for number, handler in self.previous.items():
-            signal.signal(number, handler)
-
-
-def _exit_on_signal(number: int, frame: object) -> None:
-    raise SystemExit(128 + number)
 
 
 class _Worker:
