@@ -303,5 +303,5 @@ def test_a_lint_run_turns_sigterm_into_an_orderly_exit(
     monkeypatch.setattr(run_module.Run, "execute", recording)
     (tmp_path / "m.yaml").write_text(DEPLOYMENT)
     run([str(tmp_path / "m.yaml"), "--isolated"])
-    assert seen == [signals._exit_on_signal]
+    assert seen == [signals.exit_on_signal]
     assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL

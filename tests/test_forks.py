@@ -130,7 +130,7 @@ def test_a_fork_that_fails_part_way_leaves_no_worker_and_no_pipe(
 
     before, descriptors = _children(), _open_descriptors()
     monkeypatch.setattr(os, "fork", fork_twice)
-    with pytest.raises(BlockingIOError):
+    with pytest.raises(WorkerError, match="cannot start a worker process"):
         list(ordered_map(_slow_square, range(8), 4))
     assert _children() == before
     assert _open_descriptors() == descriptors
@@ -219,3 +219,60 @@ def test_terminating_signals_leave_someone_elses_handler_and_other_threads_alone
     thread.start()
     thread.join()
     assert installed == [signal.SIG_DFL]
+
+
+def _handler_in_worker(_: int) -> object:
+    return signal.getsignal(signal.SIGTERM)
+
+
+def test_a_worker_has_its_own_handlers_whatever_the_parents() -> None:
+    """An embedding program's SIGTERM handler must not run in a worker (it would keep the
+    worker from ending when the map terminates it)."""
+    from ekslint.signals import exit_on_signal
+
+    def embedders(number: int, frame: object) -> None:
+        pass
+
+    previous = signal.signal(signal.SIGTERM, embedders)
+    try:
+        assert list(ordered_map(_handler_in_worker, [0], 1)) == [exit_on_signal]
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _stubborn(value: int) -> int:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    time.sleep(30 if value else 0)
+    return value
+
+
+@needs_proc
+def test_a_worker_that_ignores_termination_is_killed_after_a_grace_period(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import ekslint.lint.forks as forks
+
+    monkeypatch.setattr(forks, "_GRACE_SECONDS", 0.3)
+    before = _children()
+    started = time.monotonic()
+    results = ordered_map(_stubborn, [0, 1], 2)
+    assert next(results) == 0
+    results.close()
+    assert _children() == before
+    assert time.monotonic() - started < 10
+
+
+def test_workers_forked_from_another_thread_have_the_handlers_too() -> None:
+    """Where the caller's thread cannot set handlers (not the main thread), the workers can:
+    each is the only thread of its process."""
+    import threading
+
+    from ekslint.signals import exit_on_signal
+
+    answers: list[object] = []
+    thread = threading.Thread(
+        target=lambda: answers.extend(ordered_map(_handler_in_worker, [0, 1], 2))
+    )
+    thread.start()
+    thread.join()
+    assert answers == [exit_on_signal, exit_on_signal]

@@ -489,6 +489,8 @@ def _lint(argv: list[str], out: TextIO, err: TextIO) -> int:
     def usage_error(message: str) -> NoReturn:
         lint_parser().error(message)
 
+    if args.jobs < 0:
+        usage_error(f"--jobs {args.jobs}: give 0 (automatic) or a number of processes")
     if args.kustomize and args.paths:
         usage_error("--kustomize DIR lints what DIR renders; give no PATH with it")
     adopting = [

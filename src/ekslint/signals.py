@@ -26,7 +26,7 @@ class TerminatingSignals:
             if number is None or signal.getsignal(number) != signal.SIG_DFL:
                 continue
             try:
-                self.previous[number] = signal.signal(number, _exit_on_signal)
+                self.previous[number] = signal.signal(number, exit_on_signal)
             except ValueError:  # not the main thread
                 return
 
@@ -44,5 +44,5 @@ class TerminatingSignals:
         self.restore()
 
 
-def _exit_on_signal(number: int, frame: object) -> None:
+def exit_on_signal(number: int, frame: object) -> None:
     raise SystemExit(128 + number)

@@ -22,7 +22,7 @@ from ekslint.signals import TerminatingSignals
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator
+    from collections.abc import Callable, Generator, Iterable
     from typing import Any, TypeVar
 
     T = TypeVar("T")
@@ -39,7 +39,9 @@ def can_fork() -> bool:
     return hasattr(os, "fork")
 
 
-def ordered_map(task: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:
+def ordered_map(
+    task: Callable[[T], R], items: Iterable[T], workers: int
+) -> Generator[R, None, None]:
     """``map(task, items)`` in ``workers`` forked processes, in the order of ``items``, which are
     taken from the iterable as workers become free. Only where ``can_fork()``. The workers are
     forked when the first result is asked for."""
@@ -78,7 +80,15 @@ def ordered_map(task: Callable[[T], R], items: Iterable[T], workers: int) -> Ite
             gc.freeze()
         try:
             for _ in range(workers):
-                started.append(_Worker.fork(task, started))
+                # A signal between the fork and the list would leave a worker no one waits for.
+                with _SignalsHeld():
+                    try:
+                        started.append(_Worker.fork(task, started))
+                    except OSError as exc:  # a process limit (EAGAIN), no memory
+                        raise WorkerError(
+                            f"cannot start a worker process ({exc.strerror or exc}); "
+                            "--jobs 1 lints in this process"
+                        ) from None
                 poller.register(started[-1].results, select.POLLIN)
         finally:
             if freeze:
@@ -97,9 +107,33 @@ def ordered_map(task: Callable[[T], R], items: Iterable[T], workers: int) -> Ite
                 yield done.pop(wanted)
                 wanted += 1
     finally:
-        for worker in started:
-            worker.end(busy.get(worker.results) is worker)
-        signals.restore()
+        # A second Ctrl-C or SIGTERM waits until every worker is ended and waited for.
+        with _SignalsHeld():
+            for worker in started:
+                worker.end(busy.get(worker.results) is worker)
+            signals.restore()
+
+
+_HELD = ("SIGINT", "SIGTERM", "SIGHUP")
+
+
+class _SignalsHeld:
+    """Block Ctrl-C, SIGTERM and SIGHUP for a while; one that came meanwhile is delivered (and
+    raises) when the block ends. Where signals cannot be blocked, nothing is held."""
+
+    def __enter__(self) -> None:
+        import signal
+
+        self.blocked: set[int] = set()
+        if hasattr(signal, "pthread_sigmask"):
+            held = {getattr(signal, name) for name in _HELD if hasattr(signal, name)}
+            self.blocked = held - signal.pthread_sigmask(signal.SIG_BLOCK, held)
+
+    def __exit__(self, *exc: object) -> None:
+        import signal
+
+        if self.blocked:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, self.blocked)
 
 
 class _Worker:
@@ -119,6 +153,7 @@ class _Worker:
         if pid == 0:  # the worker: it never returns
             code = 1
             try:
+                _own_signals()
                 for descriptor in (task_write, result_read):
                     os.close(descriptor)
                 for sibling in siblings:  # the parent's ends of the other workers' pipes
@@ -145,18 +180,52 @@ class _Worker:
         return message  # type: ignore[no-any-return]
 
     def end(self, working: bool) -> None:
-        """Close the pipes and wait for the process; one still working is terminated first."""
+        """Close the pipes and wait for the process. One still working is terminated first,
+        then killed if it has not ended within a few seconds."""
         import contextlib
         import signal
+        import time
 
         for descriptor in (self.tasks, self.results):
             with contextlib.suppress(OSError):
                 os.close(descriptor)
-        if working:
-            with contextlib.suppress(OSError):
-                os.kill(self.pid, signal.SIGTERM)
-        with contextlib.suppress(ChildProcessError):
+        try:
+            if working:
+                with contextlib.suppress(OSError):
+                    os.kill(self.pid, signal.SIGTERM)
+                deadline = time.monotonic() + _GRACE_SECONDS
+                while os.waitpid(self.pid, os.WNOHANG) == (0, 0):
+                    if time.monotonic() > deadline:
+                        os.kill(self.pid, signal.SIGKILL)
+                        break
+                    time.sleep(0.005)
+                else:
+                    return
             os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            pass
+
+
+# How long a terminated worker has to remove its temporary file before it is killed.
+_GRACE_SECONDS = 5
+
+
+def _own_signals() -> None:
+    """A worker's handlers, whatever the parent's were (an embedding program's SIGTERM handler
+    must not run in it): SIGTERM and SIGHUP raise SystemExit, so that a fix being written
+    removes its temporary file, Ctrl-C raises KeyboardInterrupt; then the signals held while
+    forking are let through."""
+    import signal
+
+    from ekslint.signals import exit_on_signal
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), exit_on_signal)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    if hasattr(signal, "pthread_sigmask"):
+        held = {getattr(signal, name) for name in _HELD if hasattr(signal, name)}
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, held)
 
 
 def _serve(task: Callable[[Any], Any], tasks: int, results: int) -> None:

@@ -55,14 +55,6 @@ RUN_BYTES = 1_000_000
 _worker: _WorkerLinter | None = None
 
 
-def input_size(paths: list[str]) -> int:
-    total = 0
-    for path in paths:
-        if os.path.isfile(path):
-            total += os.path.getsize(path)
-    return total
-
-
 def worth_it(paths: list[str], jobs: int) -> int:
     """How many workers to use: 1 means linting in this process."""
     from ekslint.lint.forks import can_fork
@@ -71,11 +63,13 @@ def worth_it(paths: list[str], jobs: int) -> int:
         return 1  # (workers are forked: where a platform cannot fork, one process lints)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     workers = jobs or min(cores or 1, 8)
-    size = input_size(paths)
-    if workers < 2 or (not jobs and size < MIN_PARALLEL_BYTES):
+    sizes = [os.path.getsize(path) if os.path.isfile(path) else 0 for path in paths]
+    if workers < 2 or (not jobs and sum(sizes) < MIN_PARALLEL_BYTES):
         return 1
-    # No more workers than batches to give them (a large -j on a few files).
-    return max(1, min(workers, max(len(paths), size // RUN_BYTES + 1)))
+    # No more workers than batches to give them (a large -j on a few files): a small file is
+    # at most one batch, a large one a run per RUN_BYTES.
+    most = sum(1 if size < SHARD_FILE_BYTES else size // RUN_BYTES + 1 for size in sizes)
+    return max(1, min(workers, most))
 
 
 class _WorkerLinter(Linter):
@@ -261,10 +255,11 @@ def lint_in_workers(
     # The workers' linter is made here, before they are forked, so that each inherits it
     # as built (and what building it imported and compiled) rather than making its own.
     _start(linter.settings, keep_fixable)
+    # Batches are merged in input order as they come; they are cut from the inputs as the
+    # workers ask for more. (A generator: nothing runs before the loop asks.)
+    batches = ordered_map(_lint, _batches(inputs, workers), workers)
     try:
-        # Batches are merged in input order as they come; they are cut from the inputs as the
-        # workers ask for more.
-        for payloads in ordered_map(_lint, _batches(inputs, workers), workers):
+        for payloads in batches:
             for payload in payloads:
                 position = payload["input"]
                 if position in ended:
@@ -277,6 +272,9 @@ def lint_in_workers(
                 if payload["last"]:
                     ended.add(position)
     finally:
+        # Closed here, not by the collector, so that what its cleanup raises (a second
+        # signal) is raised, not printed as "Exception ignored".
+        batches.close()
         _start_over()
     return [results[position] for position in range(len(inputs))]
 
