@@ -286,8 +286,8 @@ def _dest(flags: tuple[str, ...], settings: dict[str, Any]) -> str:
     return settings.get("dest") or flags[0][2:].replace("-", "_")
 
 
-# The options ``_fast_args`` reads: each flag -> (dest, what it is). "switch": store_true;
-# "value" and "append": one argument after it (appended for "append"), which must be in
+# The options ``_fast_args`` reads: each flag -> (dest, kind, its settings). "store_true": a
+# switch; "value" and "append": one argument after it (appended for "append"), which must be in
 # ``choices`` or, for a ``type=int``, plain digits.
 _FAST_OPTIONS: dict[str, tuple[str, str, dict[str, Any]]] = {
     flag: (_dest(_flags, _settings), _settings.get("action") or "value", _settings)
@@ -559,7 +559,7 @@ def _lint(argv: list[str], out: TextIO, err: TextIO) -> int:
         err.write(f"ekslint: {display(str(exc))}\n")
         return exitcodes.ERROR
     except Exception as exc:
-        from ekslint.lint.forks import WorkerError
+        from ekslint.lint.forks import WorkerError  # (imported only when something failed)
 
         if not isinstance(exc, WorkerError):
             raise

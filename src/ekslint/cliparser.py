@@ -1,5 +1,5 @@
-"""The argument parser of ekslint's lint command, apart so that a command line the fast path
-reads (``cli._fast_args``) never imports argparse."""
+"""ekslint's argument parser class, for the lint command and the others, apart so that a
+command line the fast path reads (``cli._fast_args``) never imports argparse."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ import argparse
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import NoReturn
 
 
 class Parser(argparse.ArgumentParser):
-    """No abbreviated long options (``--fi`` must not run ``--fix``), and a suggestion for a
-    mistyped one."""
+    """A suggestion for a mistyped option, usage errors escaped, and no terminal query until
+    something is printed."""
 
     # argparse makes a help formatter for every add_argument (to check the metavar), and the
     # default one asks the terminal for its width, importing shutil (and with it zlib, bz2 and
@@ -25,16 +26,15 @@ class Parser(argparse.ArgumentParser):
         return argparse.HelpFormatter(self.prog, width=80)  # only checks metavars
 
     def format_help(self) -> str:
-        self._printing = True
-        try:
-            return super().format_help()
-        finally:
-            self._printing = False
+        return self._printed(super().format_help)
 
     def format_usage(self) -> str:
+        return self._printed(super().format_usage)
+
+    def _printed(self, format_text: Callable[[], str]) -> str:
         self._printing = True
         try:
-            return super().format_usage()
+            return format_text()
         finally:
             self._printing = False
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 
-from ekslint.signals import TerminatingSignals
+from ekslint import signals
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ def ordered_map(
         poller.unregister(worker.results)
         worker.send(None)  # nothing left: the worker exits
 
-    signals = TerminatingSignals()
+    terminating = signals.TerminatingSignals()
     try:
         for stream in (sys.stdout, sys.stderr):  # nothing buffered left for a child to repeat
             if stream is not None:
@@ -81,7 +81,7 @@ def ordered_map(
         try:
             for _ in range(workers):
                 # A signal between the fork and the list would leave a worker no one waits for.
-                with _SignalsHeld():
+                with signals.Held():
                     try:
                         started.append(_Worker.fork(task, started))
                     except OSError as exc:  # a process limit (EAGAIN), no memory
@@ -108,32 +108,10 @@ def ordered_map(
                 wanted += 1
     finally:
         # A second Ctrl-C or SIGTERM waits until every worker is ended and waited for.
-        with _SignalsHeld():
+        with signals.Held():
             for worker in started:
                 worker.end(busy.get(worker.results) is worker)
-            signals.restore()
-
-
-_HELD = ("SIGINT", "SIGTERM", "SIGHUP")
-
-
-class _SignalsHeld:
-    """Block Ctrl-C, SIGTERM and SIGHUP for a while; one that came meanwhile is delivered (and
-    raises) when the block ends. Where signals cannot be blocked, nothing is held."""
-
-    def __enter__(self) -> None:
-        import signal
-
-        self.blocked: set[int] = set()
-        if hasattr(signal, "pthread_sigmask"):
-            held = {getattr(signal, name) for name in _HELD if hasattr(signal, name)}
-            self.blocked = held - signal.pthread_sigmask(signal.SIG_BLOCK, held)
-
-    def __exit__(self, *exc: object) -> None:
-        import signal
-
-        if self.blocked:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, self.blocked)
+            terminating.restore()
 
 
 class _Worker:
@@ -153,7 +131,7 @@ class _Worker:
         if pid == 0:  # the worker: it never returns
             code = 1
             try:
-                _own_signals()
+                signals.set_for_worker()
                 for descriptor in (task_write, result_read):
                     os.close(descriptor)
                 for sibling in siblings:  # the parent's ends of the other workers' pipes
@@ -208,24 +186,6 @@ class _Worker:
 
 # How long a terminated worker has to remove its temporary file before it is killed.
 _GRACE_SECONDS = 5
-
-
-def _own_signals() -> None:
-    """A worker's handlers, whatever the parent's were (an embedding program's SIGTERM handler
-    must not run in it): SIGTERM and SIGHUP raise SystemExit, so that a fix being written
-    removes its temporary file, Ctrl-C raises KeyboardInterrupt; then the signals held while
-    forking are let through."""
-    import signal
-
-    from ekslint.signals import exit_on_signal
-
-    for name in ("SIGTERM", "SIGHUP"):
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), exit_on_signal)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    if hasattr(signal, "pthread_sigmask"):
-        held = {getattr(signal, name) for name in _HELD if hasattr(signal, name)}
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, held)
 
 
 def _serve(task: Callable[[Any], Any], tasks: int, results: int) -> None:

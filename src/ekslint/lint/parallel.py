@@ -226,7 +226,6 @@ def _runs(position: int, path: str, display: str) -> Iterator[Item]:
                     offset, line, index = previous
                     yield position, path, display, (offset, cut[0] - offset, line, index, identity)
                 previous = cut
-            identity = _identity(os.fstat(stream.fileno()))  # as the last run must find it
     except OSError:
         pass  # the last run read reads to the end, and reports why it cannot
     offset, line, index = previous or (0, 0, 0)
