@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 
 _TERMINATING = ("SIGTERM", "SIGHUP")
+_HELD = ("SIGINT", *_TERMINATING)  # what Held blocks and a worker lets through
 
 
 def _numbers(names: tuple[str, ...]) -> set[int]:
@@ -69,7 +70,7 @@ class Held:
 
         self.blocked: set[int] = set()
         if hasattr(signal, "pthread_sigmask"):
-            held = _numbers(("SIGINT", *_TERMINATING))
+            held = _numbers(_HELD)
             self.blocked = held - signal.pthread_sigmask(signal.SIG_BLOCK, held)
 
     def __exit__(self, *exc: object) -> None:
@@ -90,4 +91,4 @@ def set_for_worker() -> None:
         signal.signal(number, exit_on_signal)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, _numbers(("SIGINT", *_TERMINATING)))
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _numbers(_HELD))
