@@ -91,8 +91,8 @@ def test_fixing_in_workers_is_the_same(
     forked: list[int] = []
     real = ekslint.lint.parallel.map_in_forks
 
-    def spy(task: object, items: list[int], workers: int) -> object:
-        forked.append(len(items))
+    def spy(task: object, items: list[list[int]], workers: int) -> object:
+        forked.append(sum(len(batch) for batch in items))  # handed out in batches
         return real(task, items, workers)  # type: ignore[arg-type]
 
     monkeypatch.setattr(ekslint.lint.parallel, "map_in_forks", spy)

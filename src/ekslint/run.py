@@ -31,6 +31,11 @@ if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
 WRITE_THREADS = 4  # fixed files written (each waiting on its fsync) while the next are fixed
 # Fewer files to fix than this are fixed here: forking the workers would cost more.
 MIN_FORKED_FIXES = 4
+# A fix worker is handed files a batch at a time, so that their writes overlap its fixing
+# (only the batch's last write is waited for), in about three batches per worker, so that the
+# workers still share the files evenly.
+FIX_BATCHES_PER_WORKER = 3
+MIN_FIX_BATCH = 4
 
 
 @record(frozen=True)
@@ -383,19 +388,50 @@ class Run:
         if workers < 2 or len(todo) < MIN_FORKED_FIXES or adopting:
             return {}  # adopting writes no fixes; see execute
 
-        def fix_one(index: int) -> tuple[FileResult, FixOutcome]:
-            path, owner = inputs[index], owners[index]
-            fresh = self._to_fix(path, names[index], results[index], owner)
-            return fresh, fixers[id(owner)].fix(path, fresh)
+        writing = self._writes_files(inputs)
+        if writing:  # imported once, here, rather than in each worker
+            import concurrent.futures.thread  # noqa: F401
+        pools: list[ThreadPoolExecutor] = []  # each worker's own, made in the worker
 
-        done = map_in_forks(fix_one, todo, workers)
-        return {} if done is None else dict(zip(todo, done, strict=True))
+        def fix_batch(batch: list[int]) -> list[tuple[FileResult, FixOutcome]]:
+            # In a worker: each file is written by a thread while the next is fixed (a write
+            # waits on its fsync); all are settled before the batch goes back.
+            if writing and not pools:
+                pools.append(self._write_pool(inputs))  # type: ignore[arg-type]
+            writes = pools[0] if pools else None
+            fixed: list[tuple[FileResult, FixOutcome]] = []
+            try:
+                for index in batch:
+                    path, owner = inputs[index], owners[index]
+                    fresh = self._to_fix(path, names[index], results[index], owner)
+                    fixer = fixers[id(owner)]
+                    fixer.writes = writes
+                    fixed.append((fresh, fixer.fix(path, fresh)))
+            except BaseException:
+                # Terminated, or failing: the writes under way finish (or remove their
+                # temporary files) before the worker exits.
+                if writes is not None:
+                    writes.shutdown()
+                raise
+            for index, (_, outcome) in zip(batch, fixed, strict=True):
+                fixers[id(owners[index])].settle(outcome)
+            return fixed
+
+        size = max(MIN_FIX_BATCH, -(-len(todo) // (workers * FIX_BATCHES_PER_WORKER)))
+        batches = [todo[i : i + size] for i in range(0, len(todo), size)]
+        done = map_in_forks(fix_batch, batches, workers)
+        if done is None:
+            return {}
+        return dict(zip(todo, (one for batch in done for one in batch), strict=True))
+
+    def _writes_files(self, inputs: list[str]) -> bool:
+        return not self.options.diff and len(inputs) >= 2
 
     def _write_pool(self, inputs: list[str]) -> ThreadPoolExecutor | None:
         """Threads to write fixed files in, when there are files to write (not --diff, not a
         stream). No two inputs are the same file (``_one_name_per_file``), so no two writes
         need to stay in order."""
-        if self.options.diff or len(inputs) < 2:
+        if not self._writes_files(inputs):
             return None
         from concurrent.futures import ThreadPoolExecutor
 

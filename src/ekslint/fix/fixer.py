@@ -12,6 +12,7 @@ it is still byte for byte what was read, checked again right before the rename.
 from __future__ import annotations
 
 import contextlib
+import copy
 import difflib
 import io
 import os
@@ -20,7 +21,7 @@ import tempfile
 from collections.abc import Callable
 
 from ekslint.fix.guard import Guard
-from ekslint.input.read import Chunk
+from ekslint.input.read import Chunk, iter_chunks
 from ekslint.kube.carriers import pod_metadata_paths
 from ekslint.kube.chartvalues import POD_ANNOTATIONS
 from ekslint.lint.engine import FileResult, Linter
@@ -73,6 +74,11 @@ def choose_fixes(findings: list[Finding], unsafe: bool) -> list[Finding]:
 
 
 class Fixer:
+    # Report a fixed file's findings from the rounds' lints of its fixed chunks and the first
+    # lint of the others, where that is what re-linting the whole file gives (see
+    # _rounds_suffice); False re-lints every fixed file (the tests compare the two).
+    reuse_rounds = True
+
     def __init__(
         self,
         linter: Linter,
@@ -133,9 +139,14 @@ class Fixer:
             by_chunk.setdefault(finding.chunk, []).append(finding)
         texts = {index: text for index, (_, text) in result.chunks.items()}
         offered = [f for f in result.findings if self._fixable(f)]
+        linted: dict[int, list[Finding]] = {}  # each fixed chunk's findings, from its last round
         for index, findings in by_chunk.items():
             if index in texts and any(self._fixable(f) for f in findings):
-                texts[index] = self._fix_chunk(index, texts[index], findings, result, outcome)
+                texts[index], found = self._fix_chunk(
+                    index, texts[index], findings, result, outcome
+                )
+                if found is not None:
+                    linted[index] = found
         fixed_text = "".join(texts[i] for i in sorted(texts))
         outcome.text = (_BOM if result.chunks_had_bom else "") + fixed_text
         if fixed_text == original:
@@ -143,7 +154,10 @@ class Fixer:
             outcome.fixed = []
             return outcome
         original_findings = result.findings
-        self._relint(path, fixed_text, result)
+        if self.reuse_rounds and self._rounds_suffice(original, fixed_text, texts, result):
+            result.findings = self._reported(result, texts, linted)
+        else:
+            self._relint(path, fixed_text, result)
         outcome.fixed = _gone(offered, outcome.fixed, result.findings)
         if path != "-":
             if self.write:
@@ -190,7 +204,7 @@ class Fixer:
         """One chunk of a result read with its text, fixed in memory: (text, findings fixed)."""
         outcome = FixOutcome()
         findings = [f for f in result.findings if f.chunk == index]
-        text = self._fix_chunk(index, result.chunks[index][1], findings, result, outcome)
+        text, _ = self._fix_chunk(index, result.chunks[index][1], findings, result, outcome)
         return text, outcome.fixed
 
     def _fix_chunk(
@@ -200,9 +214,12 @@ class Fixer:
         findings: list[Finding],
         result: FileResult,
         outcome: FixOutcome,
-    ) -> str:
+    ) -> tuple[str, list[Finding] | None]:
+        """The chunk's fixed text and, when it changed, the findings of its last round's lint
+        (of that text, unfiltered by ``only``); None with the original text."""
         first_line, original = result.chunks[index]
         refused: set[tuple[object, ...]] = set()
+        linted: list[Finding] | None = None
         for _ in range(MAX_ROUNDS):
             if self.only is not None:
                 findings = [f for f in findings if self.only(f)]
@@ -221,9 +238,10 @@ class Fixer:
             scratch = FileResult(result.path, suppressions=result.suppressions)
             findings = self.linter.lint_chunk(Chunk(index, first_line, text), scratch)
             findings = self.linter.keep(findings + self.linter.resolve_for(scratch), scratch)
+            linted = findings
             if scratch.errors:
                 # A fix must never break a file: give up on this chunk, keep the original.
-                return original
+                return original, None
         if text != original:
             problem = self._guard(result).unintended_change(original, text)
             if problem is not None:  # each round was sound, their sum is not: keep the original
@@ -235,8 +253,9 @@ class Fixer:
                     )
                 )
                 outcome.fixed = [f for f in outcome.fixed if f.chunk != index]
-                return original
-        return text
+                return original, None
+            return text, linted
+        return text, None
 
     def _vet(
         self,
@@ -303,6 +322,61 @@ class Fixer:
             return first
         return both
 
+    def _rounds_suffice(
+        self, original: str, fixed: str, texts: dict[int, str], result: FileResult
+    ) -> bool:
+        """Would re-linting the fixed file report what the rounds and the first lint did?
+
+        A fixed chunk's last round linted its final text; the other chunks are as first
+        linted. What re-linting could still change: suppressions (their unused-suppression
+        findings are worked out over the whole file), findings settled against what fixes in
+        other documents change (eks-config's cluster-wide annotations, and a SidecarSet's
+        matched pods, whose annotations the fixes edit), a chart's values file (read as a
+        whole), and a fix whose text would be cut into chunks differently."""
+        if result.chart is not None:
+            return False
+        inventory = self.linter.inventory
+        if inventory.global_sites or inventory.sidecars:
+            return False
+        words = ["ekslint", "SidecarSet"]
+        defaults = self.linter.platform.global_defaults
+        if defaults:
+            words.append(defaults["name"])
+        if any(word in original or word in fixed for word in words):
+            return False
+        last = max(texts)
+        for index, text in texts.items():
+            if text is result.chunks[index][1]:
+                continue  # not fixed
+            if index != last and not text.endswith("\n"):
+                return False
+            cut = list(iter_chunks(io.BytesIO(text.encode("utf-8")), result.path))
+            if len(cut) != 1 or not isinstance(cut[0], Chunk) or cut[0].text != text:
+                return False
+        return True
+
+    def _reported(
+        self, result: FileResult, texts: dict[int, str], linted: dict[int, list[Finding]]
+    ) -> list[Finding]:
+        """What re-linting the fixed file reports (when ``_rounds_suffice``): each fixed
+        chunk's last round, the first lint of the others, moved by the lines the fixes added
+        or removed before them (a finding's chunk, and its edits, are the chunk's own)."""
+        by_chunk: dict[int, list[Finding]] = {}
+        for finding in result.findings:
+            by_chunk.setdefault(finding.chunk, []).append(finding)
+        found: list[Finding] = []
+        shift = 0
+        for index in sorted(texts):
+            chunk_findings = linted.get(index, by_chunk.get(index, []))
+            if shift:
+                chunk_findings = [_moved(f, shift) for f in chunk_findings]
+            found.extend(chunk_findings)
+            original = result.chunks[index][1]
+            if texts[index] is not original:
+                shift += texts[index].count("\n") - original.count("\n")
+        found.extend(by_chunk.get(-1, []))  # about no chunk (none today): kept as they were
+        return self.linter.keep(found, result)
+
     def _relint(self, path: str, text: str, result: FileResult) -> None:
         """Report what remains at the positions of the fixed text."""
         fresh = FileResult(result.path)
@@ -310,6 +384,16 @@ class Fixer:
         fresh.findings += self.linter.resolve_for(fresh)
         self.linter.finish(fresh)
         result.findings = fresh.findings
+
+
+def _moved(finding: Finding, lines: int) -> Finding:
+    """A copy of ``finding`` ``lines`` lines further down (the original stays as the first
+    lint reported it: a failed write reports that again)."""
+    moved = copy.copy(finding)
+    moved.line += lines
+    if moved.end is not None:
+        moved.end = (moved.end[0] + lines, moved.end[1])
+    return moved
 
 
 def _identity(finding: Finding) -> tuple[object, ...]:
@@ -326,6 +410,8 @@ def _shared_spans(text: str, guard: Guard) -> list[tuple[int, int]]:
     edit there changes every place the alias stands for, not only the finding's."""
     from ekslint.input.yamlnodes import MappingNode, SequenceNode
 
+    if "&" not in text:
+        return []  # no anchor, so no alias: every node stands in one place
     visits: dict[int, int] = {}
     spans: list[tuple[int, int]] = []
     roots = guard.documents(text)  # read once for this and for the guard's comparison

@@ -70,7 +70,8 @@ class Guard:
         self._paths: frozenset[str] = frozenset()
         self._chains: frozenset[str] = frozenset()
         self._verdicts: dict[tuple[str, str], str | None] = {}
-        self._texts: dict[str, tuple[list[Node], Counter[str]]] = {}
+        self._texts: dict[str, list[Node]] = {}
+        self._duplicates_of: dict[str, Counter[str]] = {}
 
     def unintended_change(self, before: str, after: str) -> str | None:
         """None when ``after`` differs from ``before`` only as fixes may; else what differs."""
@@ -85,20 +86,22 @@ class Guard:
 
     def _judge(self, before: str, after: str) -> str | None:
         try:
-            old, old_duplicates = self._read(before)
+            old = self._read(before)
         except (yaml.YAMLError, RecursionError):
             return "the original cannot be read again to compare"
         try:
-            new, new_duplicates = self._read(after)
+            new = self._read(after)
         except (yaml.YAMLError, RecursionError) as exc:
             return f"the fixed text does not parse ({_first_line(exc)})"
         if len(old) != len(new):
             return f"{len(old)} documents became {len(new)}"
         if _is_json(before) and not _is_json(after):
             return "a JSON document would no longer be JSON"
-        added = new_duplicates - old_duplicates
-        if added:
-            return f"duplicate key {next(iter(added))!r}"
+        new_duplicates = self._duplicates(after)
+        if new_duplicates:  # the original's are counted only then (most texts have none)
+            added = new_duplicates - self._duplicates(before)
+            if added:
+                return f"duplicate key {next(iter(added))!r}"
         for number, (before_doc, after_doc) in enumerate(zip(old, new, strict=True), start=1):
             self._learn_paths(before_doc, after_doc)
             problem = self._compare(before_doc, after_doc)
@@ -109,18 +112,24 @@ class Guard:
     def documents(self, text: str) -> list[Node] | None:
         """The documents of ``text`` as the comparison reads them; None if it does not parse."""
         try:
-            return self._read(text)[0]
+            return self._read(text)
         except (yaml.YAMLError, RecursionError):
             return None
 
-    def _read(self, text: str) -> tuple[list[Node], Counter[str]]:
-        """The documents of ``text`` and its duplicate keys; raises what composing raises."""
+    def _read(self, text: str) -> list[Node]:
+        """The documents of ``text``; raises what composing raises."""
         if text not in self._texts:
             if len(self._texts) >= _REMEMBERED:
                 self._texts.clear()
-            documents = list(yaml.compose_all(text, Loader=_Loader))
-            self._texts[text] = (documents, _duplicate_keys(documents))
+                self._duplicates_of.clear()
+            self._texts[text] = list(yaml.compose_all(text, Loader=_Loader))
         return self._texts[text]
+
+    def _duplicates(self, text: str) -> Counter[str]:
+        """The duplicate keys of ``text``, once it has been read."""
+        if text not in self._duplicates_of:
+            self._duplicates_of[text] = _duplicate_keys(self._read(text))
+        return self._duplicates_of[text]
 
     def _learn_paths(self, before: Node | None, after: Node | None) -> None:
         paths: set[str] = set()
@@ -316,11 +325,13 @@ def _duplicate_keys(roots: list[Node]) -> Counter[str]:
             continue
         seen.add(id(node))
         if isinstance(node, MappingNode):
-            names = Counter(
-                str(k.value) for k, _ in node.value if isinstance(k, ScalarNode) and k.tag != _MERGE
-            )
-            found.update({name: n - 1 for name, n in names.items() if n > 1})
-            stack.extend(n for pair in node.value for n in pair)
+            pairs = node.value
+            keys = [k.value for k, _ in pairs if isinstance(k, ScalarNode) and k.tag != _MERGE]
+            if len(set(keys)) < len(keys):  # rare: counted only then
+                names = Counter(str(key) for key in keys)
+                found.update({name: n - 1 for name, n in names.items() if n > 1})
+            for pair in pairs:
+                stack.extend(pair)
         elif isinstance(node, SequenceNode):
             stack.extend(node.value)
     return found

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from typing import Any, TypeVar
 
     T = TypeVar("T")
+    Task = TypeVar("Task")
 
     # (offset, size or -1 for the rest, first line, chunk index, the file's identity when it
     # was cut: device, inode, size, modification time) of a run of a large file
@@ -305,7 +306,7 @@ def _merge(linter: Linter, result: FileResult, payload: dict[str, Any]) -> None:
     linter.inventory.merge_pods(seen)
 
 
-def map_in_forks(task: Callable[[int], T], items: list[int], workers: int) -> list[T] | None:
+def map_in_forks(task: Callable[[Task], T], items: list[Task], workers: int) -> list[T] | None:
     """``[task(i) for i in items]`` in ``workers`` forked processes, in order; None where
     processes cannot be forked (then the caller runs the task itself).
 
