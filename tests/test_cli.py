@@ -283,11 +283,12 @@ def test_a_one_file_lint_does_not_import_argparse(tmp_path: Path) -> None:
     assert "1 file checked" in done.stdout
 
 
-def test_a_lint_run_turns_sigterm_into_an_orderly_exit(
+def test_a_fix_run_turns_sigterm_into_an_orderly_exit(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """While the run works (workers, --fix's writes) `kill PID` raises SystemExit, so its
-    cleanup runs; before and after, the signal is left as it was."""
+    """While a run writes files (--fix) `kill PID` raises SystemExit, so the writes begun are
+    finished; before and after, the signal is left as it was. A lint that writes nothing is
+    left to the default (it has nothing to finish; workers see to their own: test_forks)."""
     import signal
 
     from ekslint import run as run_module
@@ -302,6 +303,7 @@ def test_a_lint_run_turns_sigterm_into_an_orderly_exit(
 
     monkeypatch.setattr(run_module.Run, "execute", recording)
     (tmp_path / "m.yaml").write_text(DEPLOYMENT)
+    run([str(tmp_path / "m.yaml"), "--isolated", "--fix"])
     run([str(tmp_path / "m.yaml"), "--isolated"])
-    assert seen == [signals.exit_on_signal]
+    assert seen == [signals.exit_on_signal, signal.SIG_DFL]
     assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL

@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ekslint.lint.forks import WorkerError, can_fork, ordered_map
+from ekslint.lint.forks import WorkerError, ordered_map
+from ekslint.lint.jobs import can_fork
 
 pytestmark = pytest.mark.skipif(not can_fork(), reason="workers are forked")
 

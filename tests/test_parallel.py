@@ -61,10 +61,10 @@ def test_one_large_file_shared_between_workers(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import ekslint.lint.engine
-    import ekslint.lint.parallel
+    import ekslint.lint.jobs
 
-    monkeypatch.setattr(ekslint.lint.parallel, "SHARD_FILE_BYTES", 1000)
-    monkeypatch.setattr(ekslint.lint.parallel, "RUN_BYTES", 300)
+    monkeypatch.setattr(ekslint.lint.jobs, "SHARD_FILE_BYTES", 1000)
+    monkeypatch.setattr(ekslint.lint.jobs, "RUN_BYTES", 300)
     documents = [POD.format(n=n) for n in range(600)] + ["kind: [\n"] + [ACCOUNT]
     big = tmp_path / "big.yaml"
     big.write_text("---\n".join(documents) + "# ekslint: file-ignore[EKS012]\n")
@@ -221,10 +221,10 @@ def large_stream(documents: int) -> bytes:
 
 
 def _cut_small(monkeypatch: pytest.MonkeyPatch, run_bytes: int) -> None:
-    import ekslint.lint.parallel
+    import ekslint.lint.jobs
 
-    monkeypatch.setattr(ekslint.lint.parallel, "SHARD_FILE_BYTES", 1)
-    monkeypatch.setattr(ekslint.lint.parallel, "RUN_BYTES", run_bytes)
+    monkeypatch.setattr(ekslint.lint.jobs, "SHARD_FILE_BYTES", 1)
+    monkeypatch.setattr(ekslint.lint.jobs, "RUN_BYTES", run_bytes)
 
 
 @pytest.mark.parametrize("run_bytes", [1, 2_000, 50_000])

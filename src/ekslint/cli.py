@@ -548,9 +548,12 @@ def _lint(argv: list[str], out: TextIO, err: TextIO) -> int:
         run = Run(options)
         if args.show_settings:
             return run.show_settings(out)
+        if not (args.fix or args.write_baseline or args.add_suppressions is not None):
+            return run.execute(out, err)  # nothing to finish: `kill PID` may stop it at once
         from ekslint.signals import TerminatingSignals
 
-        with TerminatingSignals():  # `kill PID` finishes the writes begun and stops workers
+        # `kill PID` finishes the writes begun (worker processes see to their own: forks.py).
+        with TerminatingSignals():
             return run.execute(out, err)
     except (ConfigError, RuleDataError) as exc:
         from ekslint.report.escape import display

@@ -268,9 +268,10 @@ class Run:
             report.findings.extend(result.findings)
             report.errors.extend(result.errors)
             report.notes.extend(result.notes)
-        from ekslint.kube.chartvalues import point_lasting_fixes_at_values
+        if any(finding.source is not None for finding in report.findings):  # rendered charts
+            from ekslint.kube.chartvalues import point_lasting_fixes_at_values
 
-        point_lasting_fixes_at_values(report.findings, inputs)
+            point_lasting_fixes_at_values(report.findings, inputs)
 
         if accepted:
             report.notes.append(
@@ -443,7 +444,7 @@ class Run:
 
     def _lint(self, inputs: list[str], names: list[str], owners: list[Linter]) -> list[FileResult]:
         """Each config's files together (in worker processes when worth it), in input order."""
-        from ekslint.lint.parallel import lint_in_workers, worth_it
+        from ekslint.lint.jobs import worth_it
 
         results: list[FileResult | None] = [None] * len(inputs)
         groups: dict[int, list[int]] = {}
@@ -459,6 +460,8 @@ class Run:
                 workers = worth_it([p for p, _ in items], self.options.jobs)
             self.lint_workers = max(self.lint_workers, workers)
             if workers > 1:
+                from ekslint.lint.parallel import lint_in_workers
+
                 done = lint_in_workers(linter, items, workers, keep_fixable=self.fixing)
             else:
                 # A stream's text is kept: it cannot be read again for the report's source lines.

@@ -1,5 +1,5 @@
-"""Helm, seen from the input: raw chart templates, and the chart file a rendered document
-came from.
+"""Helm, seen from the input: raw chart templates, the chart file a rendered document came
+from, and a chart's values files (linted as such: kube/chartvalues.py).
 
 A template action on a line of its own (``{{- if ...}}``, ``{{ include ... }}``) marks a raw
 Helm template, which is not YAML until rendered: it is skipped with a note. ``{{ }}`` inside a
@@ -8,6 +8,7 @@ quoted value of a file that parses is an unresolved placeholder instead (EKS016'
 
 from __future__ import annotations
 
+import os
 import re
 
 # A pattern string: re compiles it when first used (and keeps it), not at every import.
@@ -37,3 +38,21 @@ def template_source(text: str) -> str | None:
         return None
     found = re.search(_SOURCE, text)
     return found.group(1).rstrip(" \t") if found else None
+
+
+def is_values_name(name: str) -> bool:
+    """``values*.yaml`` or ``values*.yml`` (a file name, no folder)."""
+    return (
+        name.startswith("values")
+        and name.endswith((".yaml", ".yml"))
+        and "/" not in name
+        and "\\" not in name
+    )
+
+
+def chart_of(path: str) -> str | None:
+    """The chart folder when ``path`` is a values file beside a Chart.yaml, else None."""
+    if path == "-" or not is_values_name(os.path.basename(path)):
+        return None
+    folder = os.path.dirname(path) or "."
+    return folder if os.path.isfile(os.path.join(folder, "Chart.yaml")) else None

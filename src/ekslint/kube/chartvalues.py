@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import re
 
+from ekslint.input.helm import chart_of
 from ekslint.input.read import Chunk
 from ekslint.input.yamlnodes import (
     MappingNode,
@@ -37,7 +38,6 @@ from ekslint.lint.rulepack import Platform
 
 _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
-VALUES_NAME = re.compile(r"^values[^/\\]*\.ya?ml$")
 POD_ANNOTATIONS = "podAnnotations"
 COMMON_ANNOTATIONS = "commonAnnotations"
 # The checks that judge how a value is written (the others need a real pod).
@@ -54,14 +54,6 @@ VALUE_CHECKS = frozenset(
 )
 MAX_TEMPLATE_BYTES = 4 * 1024 * 1024
 MAX_TEMPLATES = 2000
-
-
-def chart_of(path: str) -> str | None:
-    """The chart folder when ``path`` is a values file beside a Chart.yaml, else None."""
-    if path == "-" or not VALUES_NAME.match(os.path.basename(path)):
-        return None
-    folder = os.path.dirname(path) or "."
-    return folder if os.path.isfile(os.path.join(folder, "Chart.yaml")) else None
 
 
 class ValuesView(PodView):

@@ -136,6 +136,8 @@ def _as_object(node: Node | None) -> KubeObject | None:
     return KubeObject(kind, api_version, node, metadata, name, namespace)
 
 
+# Kustomize's annotation naming the source file of a rendered object (read by origins.py).
+ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
 _FOREIGN_GROUPS = frozenset(workloads()["foreign-api-groups"])
 _CORE_GROUPS = frozenset(workloads()["core-api-groups"])
 

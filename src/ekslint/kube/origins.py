@@ -24,10 +24,9 @@ from ekslint.input.yamlnodes import (
     get,
     scalar_text,
 )
-from ekslint.kube.objects import KubeObject, iter_objects
+from ekslint.kube.objects import ORIGIN_ANNOTATION, KubeObject, iter_objects
 from ekslint.lint.findings import Origin
 
-ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
 MAX_ANNOTATION = 4096  # an origin is a few short lines
 MAX_SOURCE_BYTES = 8 * 1024 * 1024
 GENERATOR_KEYS = {

@@ -18,8 +18,36 @@ class Kind(Enum):
     OTHER = "other"  # assumed to serve HTTPS with a trusted certificate
 
 
-def _matcher(patterns: Iterable[str]) -> re.Pattern[str]:
-    return re.compile("|".join(fnmatch.translate(p.lower()) for p in patterns))
+class HostPatterns:
+    """Host globs (``*.tencentcloudcr.com``, ``docker.io``), matched as ``fnmatch`` matches
+    them. The lists hold only names and ``*``-suffixes: those are looked up and compared
+    without a regular expression (compiling one for the public list alone costs a one-file run
+    more than the rest of its registry checks); any other glob is compiled."""
+
+    __slots__ = ("names", "others", "suffixes")
+
+    def __init__(self, patterns: Iterable[str]) -> None:
+        names: set[str] = set()
+        suffixes: list[str] = []
+        others: list[str] = []
+        for pattern in (p.lower() for p in patterns):
+            if not any(char in pattern for char in "*?["):
+                names.add(pattern)
+            elif pattern.startswith("*") and not any(char in pattern[1:] for char in "*?["):
+                suffixes.append(pattern[1:])
+            else:
+                others.append(pattern)
+        self.names = frozenset(names)
+        self.suffixes = tuple(suffixes)
+        self.others = re.compile("|".join(fnmatch.translate(p) for p in others)) if others else None
+
+    def match(self, host: str) -> bool:
+        """Does a pattern match all of ``host`` (lower case)?"""
+        return (
+            host in self.names
+            or host.endswith(self.suffixes)
+            or (self.others is not None and self.others.match(host) is not None)
+        )
 
 
 class RegistryCatalog:
@@ -31,28 +59,31 @@ class RegistryCatalog:
         self._tcr_mirrors = frozenset(h.lower() for h in lists["tcr-public-mirrors"])
         self._private_suffixes = tuple(lists["private-suffixes"])
         self.lookalike_names = frozenset(lists["lookalike-names"])
-        self._lists: dict[str, re.Pattern[str]] = {}
+        self._lists: dict[str, HostPatterns] = {}
 
     @functools.cached_property
-    def _public(self) -> re.Pattern[str]:
-        return _matcher(registry_lists()["public"])
+    def _public(self) -> HostPatterns:
+        return HostPatterns(registry_lists()["public"])
 
     @functools.cached_property
-    def _public_tcr(self) -> list[tuple[re.Pattern[str], frozenset[str]]]:
+    def _public_tcr(self) -> list[tuple[HostPatterns, frozenset[str]]]:
         return [
-            (_matcher(group["registries"]), frozenset(n["namespace"] for n in group["namespaces"]))
+            (
+                HostPatterns(group["registries"]),
+                frozenset(n["namespace"] for n in group["namespaces"]),
+            )
             for group in registry_lists()["tcr-public-repositories"]
         ]
 
     @functools.cached_property
-    def _tcr(self) -> re.Pattern[str]:
-        return _matcher(registry_lists()["tcr"])
+    def _tcr(self) -> HostPatterns:
+        return HostPatterns(registry_lists()["tcr"])
 
     def listed(self, list_name: str, registry: str) -> bool:
         """Whether ``registry``'s host matches a pattern of a list in ``rules/registries.yaml``."""
         matcher = self._lists.get(list_name)
         if matcher is None:
-            matcher = self._lists[list_name] = _matcher(registry_lists()[list_name])
+            matcher = self._lists[list_name] = HostPatterns(registry_lists()[list_name])
         host, _ = split_host_port(registry.lower())
         return bool(matcher.match(host))
 

@@ -38,6 +38,12 @@ _SEPARATORS_TO_BLANKS = str.maketrans(dict.fromkeys(_SEPARATOR_CHARS, " "))
 # never needs them.
 _BLANKS = r"[ \t]+"
 _SCHEME = r"^[A-Za-z][A-Za-z0-9+.-]*://"
+_BLANK_BY_COMMA = r"[ \t]+,|,[ \t]+"
+
+
+def _has_blank(text: str) -> bool:
+    """A space or a tab: most values have none, and then no pattern need be compiled."""
+    return " " in text or "\t" in text
 
 
 @record(frozen=True)
@@ -143,7 +149,9 @@ def parse_registry_list(value: str, syntax: ListSyntax = _DEFAULT_SYNTAX) -> Reg
     stripped = value.strip()
     if _blank_separated(stripped):
         bad.append("spaces")
-    blanks = value != stripped or bool(re.search(r"[ \t]+,|,[ \t]+", stripped))
+    blanks = value != stripped or (
+        _has_blank(stripped) and re.search(_BLANK_BY_COMMA, stripped) is not None
+    )
     pieces = stripped.translate(_SEPARATORS_TO_BLANKS).split()
     # Empty entries only count between commas (other separators are EKS004's business).
     comma_pieces = [p.strip() for p in stripped.split(",")] if stripped else []
@@ -155,6 +163,8 @@ def parse_registry_list(value: str, syntax: ListSyntax = _DEFAULT_SYNTAX) -> Reg
 def _blank_separated(text: str) -> bool:
     """Whether a run of spaces or tabs lies between two characters that are neither
     whitespace nor a separator (entries separated by blanks alone)."""
+    if not _has_blank(text):
+        return False
     for run in re.finditer(_BLANKS, text):
         start, end = run.span()
         if start == 0 or end == len(text):
@@ -177,7 +187,7 @@ def _entry(raw: str, syntax: ListSyntax) -> Entry:
     # A platform that allows a scheme takes the entry as a URL: scheme and path are kept.
     url_form = syntax.scheme_allowed
     kept_scheme = kept_path = ""
-    scheme = re.match(_SCHEME, text)
+    scheme = re.match(_SCHEME, text) if "://" in text else None
     if scheme:
         if url_form:
             kept_scheme = scheme.group(0).lower()

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from ekslint.config.settings import Settings
 from ekslint.input.read import Chunk
 from ekslint.input.yamlnodes import OUTSIDE_TEXT, Node
-from ekslint.kube.origins import ORIGIN_ANNOTATION
+from ekslint.kube.objects import ORIGIN_ANNOTATION
 from ekslint.kube.registries import RegistryCatalog
 from ekslint.lint.findings import Edit, Finding, Fix, Note, ObjectRef, Origin
 from ekslint.lint.rulepack import Platform, Rule

@@ -15,6 +15,7 @@ import yaml
 from ekslint.config.settings import Settings
 from ekslint.data import workloads
 from ekslint.input import helm, read
+from ekslint.input.helm import chart_of
 from ekslint.input.prefilter import DocumentFilter, check_syntax
 from ekslint.input.yamlnodes import (
     MappingNode,
@@ -32,10 +33,10 @@ from ekslint.kube.carriers import (
     holds_no_pods,
     pod_templates,
 )
-from ekslint.kube.chartvalues import chart_of
 from ekslint.kube.globals import global_defaults_view, is_global_defaults
 from ekslint.kube.inventory import Inventory
 from ekslint.kube.objects import (
+    ORIGIN_ANNOTATION,
     KubeObject,
     PodTemplate,
     api_group,
@@ -44,7 +45,6 @@ from ekslint.kube.objects import (
     is_kubernetes_object,
     iter_objects,
 )
-from ekslint.kube.origins import ORIGIN_ANNOTATION, OriginLocator
 from ekslint.kube.pods import build_pod, share_metadata
 from ekslint.kube.registries import RegistryCatalog
 from ekslint.lint.checks import CHECKS, load_all
@@ -59,6 +59,7 @@ from ekslint.report.escape import escape_controls
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; mypy reads these
+    from ekslint.kube.origins import OriginLocator
     from ekslint.lint.deferred import Pending
 
 
@@ -283,7 +284,10 @@ class Linter:
             return
         ctx.origin_of = None
         if ctx.names_origins:
-            self.origins = self.origins or OriginLocator()
+            if self.origins is None:
+                from ekslint.kube.origins import OriginLocator
+
+                self.origins = OriginLocator()
             ctx.origin_of = self.origins.for_object(obj)
         templates = list(pod_templates(obj))
         carrier = carrier_of(obj)

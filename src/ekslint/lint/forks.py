@@ -35,15 +35,11 @@ class WorkerError(RuntimeError):
     """A task failed in a worker process, or a worker process died."""
 
 
-def can_fork() -> bool:
-    return hasattr(os, "fork")
-
-
 def ordered_map(
     task: Callable[[T], R], items: Iterable[T], workers: int
 ) -> Generator[R, None, None]:
     """``map(task, items)`` in ``workers`` forked processes, in the order of ``items``, which are
-    taken from the iterable as workers become free. Only where ``can_fork()``. The workers are
+    taken from the iterable as workers become free. Only where ``jobs.can_fork()``. The workers are
     forked when the first result is asked for."""
     import gc
     import select

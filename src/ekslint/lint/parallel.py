@@ -1,7 +1,7 @@
 """Linting large inputs on every core.
 
 Worker processes, forked (``forks.ordered_map``) once the parent has built the linter they share,
-lint batches of about ``RUN_BYTES`` of input:
+lint batches of about ``jobs.RUN_BYTES`` of input (how many workers: ``jobs.worth_it``):
 a few whole files, or one run of whole documents of a large file. A large file is cut into runs
 by ``read.document_runs`` as the batches are handed out (the parent reads it once, decoding
 nothing), and a worker reads only its run's bytes, from its offset, knowing the line and the
@@ -24,6 +24,7 @@ import os
 from ekslint.config.settings import Settings
 from ekslint.input import read
 from ekslint.kube.inventory import Inventory
+from ekslint.lint import jobs
 from ekslint.lint.deferred import Packed
 from ekslint.lint.engine import FileResult, Linter
 from ekslint.lint.findings import InputError, Note
@@ -44,33 +45,7 @@ if TYPE_CHECKING:
     # span or None for the whole file); a file named twice is linted twice, as in one process
     Item = tuple[int, str, str, Span | None]
 
-# Below this much input, starting workers costs more than it saves. Measured on 2 cores with
-# forked workers (2026-12-02), files of bench/.work/dir, `--jobs 1` against `--jobs 2`: even at
-# 300 KB (0.14 s both), 12 % faster at 580 KB, 20 % at 1 MB.
-MIN_PARALLEL_BYTES = 500_000
-# A file this large is cut into runs of documents, shared between workers.
-SHARD_FILE_BYTES = 4_000_000
-# About this much input is linted per batch: what a worker holds and hands back at a time.
-RUN_BYTES = 1_000_000
-
 _worker: _WorkerLinter | None = None
-
-
-def worth_it(paths: list[str], jobs: int) -> int:
-    """How many workers to use: 1 means linting in this process."""
-    from ekslint.lint.forks import can_fork
-
-    if jobs == 1 or "-" in paths or not can_fork():
-        return 1  # (workers are forked: where a platform cannot fork, one process lints)
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    workers = jobs or min(cores or 1, 8)
-    sizes = [os.path.getsize(path) if os.path.isfile(path) else 0 for path in paths]
-    if workers < 2 or (not jobs and sum(sizes) < MIN_PARALLEL_BYTES):
-        return 1
-    # No more workers than batches to give them (a large -j on a few files): a small file is
-    # at most one batch, a large one a run per RUN_BYTES.
-    most = sum(1 if size < SHARD_FILE_BYTES else size // RUN_BYTES + 1 for size in sizes)
-    return max(1, min(workers, most))
 
 
 class _WorkerLinter(Linter):
@@ -142,7 +117,7 @@ def _lint_item(position: int, path: str, display: str, span: Span | None) -> dic
 
 
 def _pickled(value: object) -> bytes:
-    import pickle  # in workers only: a one-file run imports this module, for worth_it
+    import pickle  # in workers only
 
     return pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
 
@@ -192,16 +167,16 @@ class _Bounded(io.RawIOBase):
 
 
 def _batches(inputs: list[tuple[str, str]], workers: int) -> Iterator[list[Item]]:
-    """The batches to lint, in input order: small files together (up to RUN_BYTES, and few
+    """The batches to lint, in input order: small files together (up to ``RUN_BYTES``, and few
     enough that every worker gets several batches), each run of a large file alone."""
     sizes = [os.path.getsize(path) if os.path.isfile(path) else 0 for path, _ in inputs]
-    small = sum(1 for size in sizes if size < SHARD_FILE_BYTES)
+    small = sum(1 for size in sizes if size < jobs.SHARD_FILE_BYTES)
     most = max(1, small // (workers * 8))
     batch: list[Item] = []
     held = 0
     for position, ((path, display), size) in enumerate(zip(inputs, sizes, strict=True)):
-        if size < SHARD_FILE_BYTES:
-            if batch and (len(batch) >= most or held + size > RUN_BYTES):
+        if size < jobs.SHARD_FILE_BYTES:
+            if batch and (len(batch) >= most or held + size > jobs.RUN_BYTES):
                 yield batch
                 batch, held = [], 0
             batch.append((position, path, display, None))
@@ -222,7 +197,7 @@ def _runs(position: int, path: str, display: str) -> Iterator[Item]:
     try:
         with open(path, "rb") as stream:
             identity = _identity(os.fstat(stream.fileno()))
-            for cut in read.document_runs(stream, RUN_BYTES):
+            for cut in read.document_runs(stream, jobs.RUN_BYTES):
                 if previous is not None:
                     offset, line, index = previous
                     yield position, path, display, (offset, cut[0] - offset, line, index, identity)
@@ -314,8 +289,8 @@ def map_in_forks(task: Callable[[Task], T], items: list[Task], workers: int) -> 
     so far (the linters, the inventory of every input and of the project) with nothing sent
     but the item; what it returns is sent back. What it changes in its copy is lost.
     """
-    from ekslint.lint.forks import can_fork, ordered_map
+    from ekslint.lint.forks import ordered_map
 
-    if not can_fork():
+    if not jobs.can_fork():
         return None
     return list(ordered_map(task, items, min(workers, len(items))))
