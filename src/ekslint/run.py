@@ -487,10 +487,13 @@ class Run:
         for path, owner in zip(inputs, owners, strict=True):
             named = stdin_name if path == "-" and stdin_name else path
             groups.setdefault(id(owner), (owner, []))[1].append(named)
+        # A folder named on the command line that is the root itself: every file of the
+        # project is an input already (its files were listed as the root's would be).
+        named_folders = {os.path.abspath(p) for p in self.options.paths if os.path.isdir(p)}
         roots = set()
         for owner, paths in groups.values():
             root = project_root(paths, owner.settings.config_path)
-            if root is not None:
+            if root is not None and os.path.abspath(root) not in named_folders:
                 roots.add(root)
         listings: list[tuple[Listing, Linter]] = []
         for root in sorted(roots, key=len):  # outer projects first; a nested one is inside
