@@ -3,6 +3,7 @@ the fix (the concise form: one line each), errors and notes on stderr, a summary
 
 from __future__ import annotations
 
+import functools
 import os
 from collections import Counter
 
@@ -164,6 +165,8 @@ MAX_SOURCE_BYTES = 16_000_000  # larger inputs are reported without source lines
 SNIPPET = 100  # characters of a long source line shown around the node
 
 
+# A report repeats its messages (a stream of many alike workloads): each is split once.
+@functools.lru_cache(maxsize=1024)
 def split_first_line(text: str, limit: int = FIRST_LINE) -> tuple[str, str]:
     """A first line of at most about ``limit`` characters, and what follows it: broken at a
     clause boundary outside parentheses and quotes (a sentence reads on from there), else at
