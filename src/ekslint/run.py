@@ -492,8 +492,8 @@ class Run:
         named_folders = {os.path.abspath(p) for p in self.options.paths if os.path.isdir(p)}
         roots = set()
         for owner, paths in groups.values():
-            root = project_root(paths, owner.settings.config_path)
-            if root is not None and os.path.abspath(root) not in named_folders:
+            root = project_root(paths, owner.settings.config_path, named_folders)
+            if root is not None:
                 roots.add(root)
         listings: list[tuple[Listing, Linter]] = []
         for root in sorted(roots, key=len):  # outer projects first; a nested one is inside

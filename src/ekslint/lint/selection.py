@@ -117,6 +117,8 @@ class RuleSelection:
     def enabled_for(self, rule_id: str, path: str) -> bool:
         if not self.enabled(rule_id):
             return False
+        if not self.settings.per_file_ignores:
+            return True
         root = self.settings.root
         for pattern, words in self.settings.per_file_ignores.items():
             if matches_glob(path, pattern, root) and rule_id in {
