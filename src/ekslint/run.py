@@ -99,6 +99,7 @@ class Run:
         self.config_of_folder: dict[str, str | None] = {}
         # Each input is looked up twice (by discovery's excludes, then as the file's owner).
         self._linter_of_path: dict[str, Linter] = {}
+        self._config_of_written: dict[str, str | None] = {}
         self.lint_workers = 1  # the most worker processes the inputs were linted in
         if options.settings is not None:
             self.settings = options.settings
@@ -121,10 +122,14 @@ class Run:
         asked = path
         if path == "-":
             path = self.options.stdin_filename or os.path.join(os.getcwd(), "-")
-        folder = os.path.dirname(os.path.abspath(path))
-        if folder not in self.config_of_folder:
-            self.config_of_folder[folder] = find_config(folder)
-        config = self.config_of_folder[folder]
+        # By the folder as written (a folder's files share it): made absolute once per folder.
+        written = os.path.dirname(path)
+        if written not in self._config_of_written:
+            folder = os.path.dirname(os.path.abspath(path))
+            if folder not in self.config_of_folder:
+                self.config_of_folder[folder] = find_config(folder)
+            self._config_of_written[written] = self.config_of_folder[folder]
+        config = self._config_of_written[written]
         linter = self.linters.get(config)
         if linter is None:
             linter = self._add_linter(config, self.settings_for(config))

@@ -497,14 +497,15 @@ def open_input(path: str) -> BinaryIO:
     nonblocking = getattr(os, "O_NONBLOCK", 0)  # POSIX only; Windows has no FIFOs to wait on
     descriptor = os.open(path, os.O_RDONLY | nonblocking)
     try:
-        if nonblocking:
-            os.set_blocking(descriptor, True)
         import stat
 
-        if stat.S_ISDIR(os.fstat(descriptor).st_mode):
+        mode = os.fstat(descriptor).st_mode
+        if stat.S_ISDIR(mode):
             import errno
 
             raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
+        if nonblocking and not stat.S_ISREG(mode):  # (reading a regular file never waits)
+            os.set_blocking(descriptor, True)
         return os.fdopen(descriptor, "rb")
     except BaseException:
         os.close(descriptor)
