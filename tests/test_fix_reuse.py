@@ -16,7 +16,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 
-from conftest import SHARED
+from conftest import FIXTURES, SHARED
 from ekslint.cli import main
 from ekslint.fix.fixer import Fixer
 from test_fix_golden import CASES, FIX, _rule_inputs
@@ -33,7 +33,11 @@ def _fix(args: list[str], reuse: bool, monkeypatch: pytest.MonkeyPatch) -> tuple
 
 
 def _both_ways(
-    folder: Path, args: list[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    folder: Path,
+    args: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    target: str = ".",
 ) -> dict[str, object]:
     """Fix a copy of ``folder`` each way; the reports and the fixed files must agree."""
     reports = []
@@ -42,7 +46,7 @@ def _both_ways(
         copy = tmp_path / ("reused" if reuse else "relinted")
         _writable_copy(folder, copy)
         monkeypatch.chdir(copy)  # the reports name the files relative to it: the same
-        code, out, err = _fix([".", "--fix", "--format", "json", *args], reuse, monkeypatch)
+        code, out, err = _fix([target, "--fix", "--format", "json", *args], reuse, monkeypatch)
         reports.append((code, out, err))
         trees.append({p.relative_to(copy): p.read_bytes() for p in copy.rglob("*") if p.is_file()})
         shutil.rmtree(copy)
@@ -111,6 +115,29 @@ def _declare_registries(corpus: Path, config: Path) -> int:
     return len(registries) + len(tcr)
 
 
+REVIEWED = FIXTURES / "fix-reuse"
+
+
+@pytest.mark.parametrize("case", sorted(p.name for p in REVIEWED.iterdir()))
+def test_where_rounds_do_not_suffice(
+    case: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Inputs a review built to make the two ways differ (each did, before the fallback it
+    names was added to _rounds_suffice): the same ServiceAccount or Secret declared twice,
+    differently (whichever was read last decides; re-reading a file makes its own the last),
+    an object's suppression written with an escaped key, a rendered object whose origin
+    names a file the run fixes before it."""
+    from ekslint.run import Run
+
+    # Each file written before the next is fixed (not by a thread, whenever it gets to it):
+    # a fixed file read again later is then always read as fixed.
+    monkeypatch.setattr(Run, "_writes_files", lambda self, inputs: False)
+    args = ["--isolated", "--http-registry", "10.16.100.174:5000"]
+    report = _both_ways(REVIEWED / case, args, monkeypatch, tmp_path, target="in")
+    fixed = report["fixed"]
+    assert isinstance(fixed, list) and fixed  # something was fixed, so a report was made
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(
     not REALCLOUD.is_dir(), reason="no shared/corpus/realcloud beside the repository"
@@ -159,3 +186,26 @@ def test_generated_workloads_fixed_the_same(
         config.write_text("pull-secrets:\n  mytcr.tencentcloudcr.com: mytcr-pull\n")
         args += ["--config", str(config)]
     _diff_both_ways(path, args, monkeypatch)
+
+
+@pytest.mark.parametrize("case", sorted(p.name for p in REVIEWED.iterdir()))
+def test_what_fix_reports_is_what_a_lint_of_the_fixed_files_says(
+    case: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Fixing reads documents again without taking their ServiceAccounts and Secrets again:
+    each finding settles against the declarations as the lint read them, in input order, as
+    a lint of the fixed files does."""
+    from ekslint.run import Run
+
+    monkeypatch.setattr(Run, "_writes_files", lambda self, inputs: False)  # as above
+    _writable_copy(REVIEWED / case, tmp_path / "copy")
+    monkeypatch.chdir(tmp_path / "copy")
+    args = ["in", "--format", "json", "--isolated", "--http-registry", "10.16.100.174:5000"]
+
+    def findings(out: str) -> list[tuple[object, ...]]:
+        report = json.loads(out)["findings"]
+        return [(f["rule"], f["path"], f["line"], f["column"], f["message"]) for f in report]
+
+    _, fixed, _ = _fix([*args, "--fix"], True, monkeypatch)
+    _, linted, _ = _fix(args, True, monkeypatch)
+    assert findings(fixed) == findings(linted)

@@ -338,7 +338,11 @@ class Run:
         its text, so a file with a fix to apply is read (and linted) again, here."""
         if not self._needs_fix(result):
             return result
-        fresh = owner.lint_file(path, name, keep_text=True)
+        owner.rereading = True  # (see Linter.rereading)
+        try:
+            fresh = owner.lint_file(path, name, keep_text=True)
+        finally:
+            owner.rereading = False
         fresh.findings += owner.resolve_for(fresh)
         owner.finish(fresh)
         return fresh

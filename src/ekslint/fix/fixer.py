@@ -24,6 +24,7 @@ from ekslint.fix.guard import Guard
 from ekslint.input.read import Chunk, iter_chunks
 from ekslint.kube.carriers import pod_metadata_paths
 from ekslint.kube.chartvalues import POD_ANNOTATIONS
+from ekslint.kube.objects import ORIGIN_ANNOTATION
 from ekslint.lint.engine import FileResult, Linter
 from ekslint.lint.findings import Edit, Finding, InputError, Note
 from ekslint.record import field, record
@@ -119,6 +120,13 @@ class Fixer:
         return outcome
 
     def fix(self, path: str, result: FileResult) -> FixOutcome:
+        rereading, self.linter.rereading = self.linter.rereading, True
+        try:
+            return self._fix(path, result)
+        finally:
+            self.linter.rereading = rereading
+
+    def _fix(self, path: str, result: FileResult) -> FixOutcome:
         outcome = FixOutcome()
         if not result.chunks:
             return outcome
@@ -204,7 +212,11 @@ class Fixer:
         """One chunk of a result read with its text, fixed in memory: (text, findings fixed)."""
         outcome = FixOutcome()
         findings = [f for f in result.findings if f.chunk == index]
-        text, _ = self._fix_chunk(index, result.chunks[index][1], findings, result, outcome)
+        rereading, self.linter.rereading = self.linter.rereading, True
+        try:
+            text, _ = self._fix_chunk(index, result.chunks[index][1], findings, result, outcome)
+        finally:
+            self.linter.rereading = rereading
         return text, outcome.fixed
 
     def _fix_chunk(
@@ -329,16 +341,24 @@ class Fixer:
 
         A fixed chunk's last round linted its final text; the other chunks are as first
         linted. What re-linting could still change: suppressions (their unused-suppression
-        findings are worked out over the whole file), findings settled against what fixes in
+        findings are worked out over the whole file; an annotation's key may be escaped, so
+        what was read counts, not only the text), findings settled against what fixes in
         other documents change (eks-config's cluster-wide annotations, and a SidecarSet's
-        matched pods, whose annotations the fixes edit), a chart's values file (read as a
-        whole), and a fix whose text would be cut into chunks differently."""
+        matched pods, whose annotations the fixes edit; ServiceAccounts and Secrets, which no
+        fix edits, are not taken again: ``Linter.rereading``), a rendered object's source read
+        again from a file the run may have fixed meanwhile (Kustomize's origin annotation), a
+        chart's values file (read as a whole), and a fix whose text would be cut into chunks
+        differently."""
         if result.chart is not None:
             return False
+        if result.suppressions is not None and result.suppressions.items:
+            return False
+        if any(finding.chunk < 0 for finding in result.findings):
+            return False  # (suppression problems: not within a chunk's text)
         inventory = self.linter.inventory
         if inventory.global_sites or inventory.sidecars:
             return False
-        words = ["ekslint", "SidecarSet"]
+        words = ["ekslint", "SidecarSet", ORIGIN_ANNOTATION]
         defaults = self.linter.platform.global_defaults
         if defaults:
             words.append(defaults["name"])
@@ -374,7 +394,6 @@ class Fixer:
             original = result.chunks[index][1]
             if texts[index] is not original:
                 shift += texts[index].count("\n") - original.count("\n")
-        found.extend(by_chunk.get(-1, []))  # about no chunk (none today): kept as they were
         return self.linter.keep(found, result)
 
     def _relint(self, path: str, text: str, result: FileResult) -> None:

@@ -107,6 +107,10 @@ class Linter:
         self.inventory = Inventory()
         self.deferred: list[tuple[FileResult, Pending]] = []  # settled after all inputs
         self.origins: OriginLocator | None = None  # made when rendered input names sources
+        # Documents read again, to fix them: the ServiceAccounts and Secrets they declare are
+        # in the inventory already, and taking them again would make theirs the last read of
+        # two different declarations, changing what other documents' findings settle against.
+        self.rereading = False
         self._document_filter: DocumentFilter | None = None
 
     @property
@@ -269,7 +273,8 @@ class Linter:
     def _lint_object(
         self, obj: KubeObject, ctx: Context, result: FileResult
     ) -> Iterator[Finding | Pending]:
-        self.inventory.take(obj)
+        if not self.rereading:
+            self.inventory.take(obj)
         if is_foreign(obj) or carrier_elsewhere(obj, self.platform.name):
             line = ctx.chunk.first_line + obj.node.start_mark.line + 1
             result.notes.append(
