@@ -465,13 +465,19 @@ class Run:
             # Fixing too: worker processes lint everything, and only the files with something
             # to fix are read again here (see _to_fix), most of the files being clean.
             workers = 1
+            sizes = None
             if self.fixing or not self.keep_text:
-                workers = worth_it([p for p, _ in items], self.options.jobs)
+                paths = [p for p, _ in items]
+                if self.options.jobs != 1 and len(paths) > 1:
+                    from ekslint.lint.jobs import file_size
+
+                    sizes = [file_size(p) for p in paths]  # once, for both
+                workers = worth_it(paths, self.options.jobs, sizes)
             self.lint_workers = max(self.lint_workers, workers)
             if workers > 1:
                 from ekslint.lint.parallel import lint_in_workers
 
-                done = lint_in_workers(linter, items, workers, keep_fixable=self.fixing)
+                done = lint_in_workers(linter, items, workers, self.fixing, sizes)
             else:
                 # A stream's text is kept: it cannot be read again for the report's source lines.
                 done = [
@@ -603,15 +609,22 @@ class Run:
 def _one_name_per_file(inputs: list[str]) -> list[str]:
     """The inputs with each real file once, under the first name it was found by: a file
     fixed through one name (a symlink in the tree, a path given twice) has changed by the
-    time the other name is written, which would be refused as changed on disk."""
-    seen: set[str] = set()
+    time the other name is written, which would be refused as changed on disk. A file is
+    known by its device and inode (one stat, where resolving its real path stats each folder
+    on the way; hard links are one file too); a name that cannot be stat'ed is kept, for its
+    error to be reported."""
+    seen: set[object] = set()
     kept = []
     for path in inputs:
         if path != "-":
-            real = os.path.realpath(path)
-            if real in seen:
+            try:
+                status = os.stat(path)
+                identity: object = (status.st_dev, status.st_ino)
+            except (OSError, ValueError):
+                identity = path
+            if identity in seen:
                 continue
-            seen.add(real)
+            seen.add(identity)
         kept.append(path)
     return kept
 

@@ -166,10 +166,9 @@ class _Bounded(io.RawIOBase):
         return count
 
 
-def _batches(inputs: list[tuple[str, str]], workers: int) -> Iterator[list[Item]]:
+def _batches(inputs: list[tuple[str, str]], sizes: list[int], workers: int) -> Iterator[list[Item]]:
     """The batches to lint, in input order: small files together (up to ``RUN_BYTES``, and few
     enough that every worker gets several batches), each run of a large file alone."""
-    sizes = [os.path.getsize(path) if os.path.isfile(path) else 0 for path, _ in inputs]
     small = sum(1 for size in sizes if size < jobs.SHARD_FILE_BYTES)
     most = max(1, small // (workers * 8))
     batch: list[Item] = []
@@ -219,10 +218,15 @@ def _identity(stat: os.stat_result) -> tuple[int, int, int, int]:
 
 
 def lint_in_workers(
-    linter: Linter, inputs: list[tuple[str, str]], workers: int, keep_fixable: bool = False
+    linter: Linter,
+    inputs: list[tuple[str, str]],
+    workers: int,
+    keep_fixable: bool = False,
+    sizes: list[int] | None = None,
 ) -> list[FileResult]:
     """Lint ``inputs`` ((path, display name) pairs) in ``workers`` forked processes; with
-    ``keep_fixable``, a whole file with a fix to offer keeps its text (``FileResult.chunks``)."""
+    ``keep_fixable``, a whole file with a fix to offer keeps its text (``FileResult.chunks``).
+    ``sizes``: the inputs' ``jobs.file_size``, when the caller has them."""
     from ekslint.lint.forks import ordered_map
 
     results: dict[int, FileResult] = {}
@@ -232,7 +236,9 @@ def lint_in_workers(
     _start(linter.settings, keep_fixable)
     # Batches are merged in input order as they come; they are cut from the inputs as the
     # workers ask for more. (A generator: nothing runs before the loop asks.)
-    batches = ordered_map(_lint, _batches(inputs, workers), workers)
+    if sizes is None:
+        sizes = [jobs.file_size(path) for path, _ in inputs]
+    batches = ordered_map(_lint, _batches(inputs, sizes, workers), workers)
     try:
         for payloads in batches:
             for payload in payloads:
