@@ -119,3 +119,20 @@ def test_a_write_interrupted_leaves_no_temporary_file(
         fixer.write_atomically(str(target), "new\n", os.stat(target))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.yaml"]
     assert target.read_text() == "old\n"
+
+
+def test_a_fix_temporary_file_is_new_and_private(tmp_path: Path) -> None:
+    """What tempfile.mkstemp would make: a new name each time, created (never an existing
+    file or symlink opened), readable by its owner only."""
+    import os
+    import stat
+
+    from ekslint.fix.fixer import _create_temporary
+
+    made = [_create_temporary(str(tmp_path)) for _ in range(3)]
+    for handle, _ in made:
+        os.close(handle)
+    names = [os.path.basename(path) for _, path in made]
+    assert len(set(names)) == 3
+    assert all(name.startswith(".ekslint-") and name.endswith(".tmp") for name in names)
+    assert all(stat.S_IMODE(os.stat(path).st_mode) == 0o600 for _, path in made)

@@ -363,7 +363,7 @@ def test_a_write_that_fails_reports_the_original_findings(
     def full(*args: object, **kwargs: object) -> object:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(fixer.tempfile, "mkstemp", full)
+    monkeypatch.setattr(fixer, "_create_temporary", full)
     result = fix(path)
     assert result.code == 2
     findings, fixed, errors = _reported(result)

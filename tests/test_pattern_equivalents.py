@@ -66,3 +66,30 @@ VALUES_NAME = re.compile(r"^values[^/\\]*\.ya?ml\Z")
 @given(st.text(alphabet="values.ymlx/\\-", max_size=16))
 def test_values_names_as_the_pattern_tells_them(name: str) -> None:
     assert is_values_name(name) == bool(VALUES_NAME.match(name))
+
+
+def _loads_as_json(text: str) -> bool:
+    import json
+
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
+@given(st.text(alphabet=' \t\n\r-{}[]"0123456789.eE+tfnrulasNaIiy:,#x\ufeff', max_size=12))
+def test_json_is_told_as_json_loads_tells_it(text: str) -> None:
+    from ekslint.fix.guard import _is_json
+
+    assert _is_json(text) == _loads_as_json(text)
+
+
+JSON_EXAMPLES = ["{}", " [1]", "-1", "-Infinity", "NaN", '"a"', "true", "---\na: 1", "a: 1"]
+
+
+@given(st.sampled_from(JSON_EXAMPLES))
+def test_json_examples(text: str) -> None:
+    from ekslint.fix.guard import _is_json
+
+    assert _is_json(text) == _loads_as_json(text)

@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import difflib
 import io
 import os
 import stat as pystat
-import tempfile
 from collections.abc import Callable
 
 from ekslint.fix.guard import Guard
@@ -481,6 +479,8 @@ def _gone(
 
 
 def unified_diff(name: str, before: str, after: str) -> str:
+    import difflib  # (--diff only)
+
     lines = difflib.unified_diff(
         before.splitlines(keepends=True),
         after.splitlines(keepends=True),
@@ -550,7 +550,7 @@ def write_atomically(
         return "not fixed: the file is read-only (--fix-read-only replaces it)"
     folder = os.path.dirname(target) or "."
     try:
-        handle, temporary = tempfile.mkstemp(prefix=".ekslint-", suffix=".tmp", dir=folder)
+        handle, temporary = _create_temporary(folder)
     except OSError as exc:
         return f"not fixed: cannot create a temporary file: {exc.strerror}"
     try:
@@ -585,6 +585,21 @@ def write_atomically(
             os.unlink(temporary)
         raise
     return None
+
+
+def _create_temporary(folder: str) -> tuple[int, str]:
+    """A new file ``.ekslint-<random>.tmp`` in ``folder``, open for writing, only its owner
+    may read it: what ``tempfile.mkstemp`` makes (importing tempfile would cost every fix
+    worker more than its writes: it brings shutil, bz2, lzma and random)."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    flags |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        path = os.path.join(folder, f".ekslint-{os.urandom(6).hex()}.tmp")
+        try:
+            return os.open(path, flags, 0o600), path
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name in {folder}")
 
 
 class _Refused(Exception):

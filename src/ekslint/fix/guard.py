@@ -26,15 +26,17 @@ recursive alias terminates.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Callable, Iterable
-from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ekslint.kube.images import docker_hub_meant
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs start-up time (of every fix worker); mypy reads these
+    from typing import Any
 
 _Loader: Any = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
 _RESOLVER: Any = yaml.resolver.Resolver()
@@ -306,7 +308,19 @@ def _reads_back_as(text: Node | None, value: Node | None) -> bool:
     return bool(resolved == value.tag and text.value == value.value)
 
 
+# What a JSON text can start with (after blanks; after a minus, a number's digits or
+# Python's -Infinity): a manifest starting otherwise (`---`, `apiVersion:`, a comment) is
+# told from JSON without importing json.
+_JSON_STARTS = frozenset('{["0123456789tfnNI')
+
+
 def _is_json(text: str) -> bool:
+    stripped = text.lstrip(" \t\n\r")
+    first = stripped[1:2] if stripped[:1] == "-" else stripped[:1]
+    if first not in _JSON_STARTS:
+        return False
+    import json
+
     try:
         json.loads(text)
     except ValueError:
