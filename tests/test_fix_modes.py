@@ -220,3 +220,15 @@ def test_a_file_reached_by_two_names_is_fixed_once(tmp_path: Path) -> None:
     again = write(tmp_path, name="twice.yaml")
     assert run([str(again), str(again), "--fix", *ARGS]).code == 0
     assert FIXED_VALUE in again.read_text()
+
+
+def test_a_hard_link_is_fixed_under_each_name(tmp_path: Path) -> None:
+    """Writing a fix renames a new file over the name: a hard link's other name is a file of
+    its own then, so it is fixed (and reported) too, not taken for the same file."""
+    first = tmp_path / "a.yaml"
+    first.write_text(BROKEN, encoding="utf-8")
+    os.link(first, tmp_path / "hard.yaml")
+    result = run([str(first), str(tmp_path / "hard.yaml"), "--fix", *ARGS])
+    assert result.code == 0, result.out + result.err
+    assert FIXED_VALUE in first.read_text(encoding="utf-8")
+    assert (tmp_path / "hard.yaml").read_text(encoding="utf-8") == first.read_text("utf-8")

@@ -99,31 +99,16 @@ def test_context_follows_changes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert rules_of("deploy.yaml") == ["EKS009"]
 
 
-def test_a_project_named_whole_is_listed_once(
+def test_a_project_named_whole_still_reads_what_its_walk_skips(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The project's root named on the command line: its files are all inputs, so it is not
-    listed (and read) a second time for context; a folder inside it still gets the rest."""
-    from ekslint.input import project as project_module
-
-    project = git_project(
-        tmp_path / "p", {"sa.yaml": SERVICE_ACCOUNT, "apps/deploy.yaml": DEPLOYMENT}
-    )
+    """Naming the project's root reads the same context as naming its files: the walk skips a
+    .json file whose keys are not quoted JSON (YAML in it), the context reads it."""
+    project = git_project(tmp_path / "p", {"deploy.yaml": DEPLOYMENT, "sa.json": SERVICE_ACCOUNT})
     (project / ".ekslint.yaml").write_text("registries: []\n", encoding="utf-8")
-    listed: list[str] = []
-    real = project_module.Listing.__init__
-
-    def spy(self: project_module.Listing, folder: str) -> None:
-        listed.append(os.path.abspath(folder))
-        real(self, folder)
-
-    monkeypatch.setattr(project_module.Listing, "__init__", spy)
     monkeypatch.chdir(project)
+    assert rules_of("deploy.yaml") == []
     assert rules_of(".") == []
-    assert listed == [str(project)]  # the walk of the inputs only
-    listed.clear()
-    assert rules_of("apps") == []  # the ServiceAccount comes from the rest of the project
-    assert listed == [str(project / "apps"), str(project)]
 
 
 def test_cluster_defaults_in_another_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -502,12 +502,11 @@ class Run:
         for path, owner in zip(inputs, owners, strict=True):
             named = stdin_name if path == "-" and stdin_name else path
             groups.setdefault(id(owner), (owner, []))[1].append(named)
-        # A folder named on the command line that is the root itself: every file of the
-        # project is an input already (its files were listed as the root's would be).
-        named_folders = {os.path.abspath(p) for p in self.options.paths if os.path.isdir(p)}
+        # (A folder named whole is still listed again: its walk skips files its context reads,
+        # a .json file of YAML, a file a nested config excludes.)
         roots = set()
         for owner, paths in groups.values():
-            root = project_root(paths, owner.settings.config_path, named_folders)
+            root = project_root(paths, owner.settings.config_path)
             if root is not None:
                 roots.add(root)
         listings: list[tuple[Listing, Linter]] = []
@@ -609,22 +608,16 @@ class Run:
 def _one_name_per_file(inputs: list[str]) -> list[str]:
     """The inputs with each real file once, under the first name it was found by: a file
     fixed through one name (a symlink in the tree, a path given twice) has changed by the
-    time the other name is written, which would be refused as changed on disk. A file is
-    known by its device and inode (one stat, where resolving its real path stats each folder
-    on the way; hard links are one file too); a name that cannot be stat'ed is kept, for its
-    error to be reported."""
-    seen: set[object] = set()
+    time the other name is written, which would be refused as changed on disk. (Not by its
+    inode: a hard link is a file of its own once the other name is replaced by a rename.)"""
+    seen: set[str] = set()
     kept = []
     for path in inputs:
         if path != "-":
-            try:
-                status = os.stat(path)
-                identity: object = (status.st_dev, status.st_ino)
-            except (OSError, ValueError):
-                identity = path
-            if identity in seen:
+            real = os.path.realpath(path)
+            if real in seen:
                 continue
-            seen.add(identity)
+            seen.add(real)
         kept.append(path)
     return kept
 

@@ -26,7 +26,7 @@ from ekslint.lint.rulepack import Platform
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection, Iterable
+    from collections.abc import Callable, Iterable
 
     from ekslint.input.project import Listing
 
@@ -46,13 +46,9 @@ Found = tuple[list[Entry], list[tuple[str, str]]]
 _NOTHING: Found = ([], [])
 
 
-def project_root(
-    inputs: list[str], config_path: str | None, folders_given: Collection[str] = ()
-) -> str | None:
+def project_root(inputs: list[str], config_path: str | None) -> str | None:
     """Where the project of ``inputs`` starts, or None when there is none to add: every input
-    must lie inside the root, and none may be the root itself (then all is read anyway), nor
-    may the root be one of ``folders_given`` (absolute paths of the folders named on the
-    command line, whose files the inputs are)."""
+    must lie inside the root, and none may be the root itself (then all is read anyway)."""
     from ekslint.input.project import git_root
 
     named = [p for p in inputs if p != "-"]
@@ -65,8 +61,6 @@ def project_root(
     # input.project.is_within, with the root's side worked out once: a pre-commit run or a
     # folder's walk names a thousand files, each otherwise two abspath calls and a stat more.
     whole = os.path.abspath(root)
-    if whole in folders_given:
-        return None
     inside = whole.rstrip(os.sep) + os.sep
     for path in named:
         full = os.path.abspath(path)
