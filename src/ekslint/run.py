@@ -338,11 +338,8 @@ class Run:
         its text, so a file with a fix to apply is read (and linted) again, here."""
         if not self._needs_fix(result):
             return result
-        owner.rereading = True  # (see Linter.rereading)
-        try:
+        with owner.reading_again():
             fresh = owner.lint_file(path, name, keep_text=True)
-        finally:
-            owner.rereading = False
         fresh.findings += owner.resolve_for(fresh)
         owner.finish(fresh)
         return fresh
@@ -398,17 +395,13 @@ class Run:
         if workers < 2 or len(todo) < MIN_FORKED_FIXES or adopting:
             return {}  # adopting writes no fixes; see execute
 
-        writing = self._writes_files(inputs)
-        if writing:  # imported once, here, rather than in each worker
-            import concurrent.futures.thread  # noqa: F401
-        pools: list[ThreadPoolExecutor] = []  # each worker's own, made in the worker
+        # Made here, used in the workers: an executor starts its threads at its first write,
+        # so each worker forked with it gets threads of its own.
+        writes = self._write_pool(inputs)
 
         def fix_batch(batch: list[int]) -> list[tuple[FileResult, FixOutcome]]:
             # In a worker: each file is written by a thread while the next is fixed (a write
             # waits on its fsync); all are settled before the batch goes back.
-            if writing and not pools:
-                pools.append(self._write_pool(inputs))  # type: ignore[arg-type]
-            writes = pools[0] if pools else None
             fixed: list[tuple[FileResult, FixOutcome]] = []
             try:
                 for index in batch:
@@ -453,7 +446,7 @@ class Run:
 
     def _lint(self, inputs: list[str], names: list[str], owners: list[Linter]) -> list[FileResult]:
         """Each config's files together (in worker processes when worth it), in input order."""
-        from ekslint.lint.jobs import worth_it
+        from ekslint.lint.jobs import file_size, worth_it
 
         results: list[FileResult | None] = [None] * len(inputs)
         groups: dict[int, list[int]] = {}
@@ -468,10 +461,8 @@ class Run:
             sizes = None
             if self.fixing or not self.keep_text:
                 paths = [p for p, _ in items]
-                if self.options.jobs != 1 and len(paths) > 1:
-                    from ekslint.lint.jobs import file_size
-
-                    sizes = [file_size(p) for p in paths]  # once, for both
+                if self.options.jobs != 1:  # taken once, for the decision and the batches
+                    sizes = [file_size(p) for p in paths]
                 workers = worth_it(paths, self.options.jobs, sizes)
             self.lint_workers = max(self.lint_workers, workers)
             if workers > 1:

@@ -118,11 +118,8 @@ class Fixer:
         return outcome
 
     def fix(self, path: str, result: FileResult) -> FixOutcome:
-        rereading, self.linter.rereading = self.linter.rereading, True
-        try:
+        with self.linter.reading_again():
             return self._fix(path, result)
-        finally:
-            self.linter.rereading = rereading
 
     def _fix(self, path: str, result: FileResult) -> FixOutcome:
         outcome = FixOutcome()
@@ -210,11 +207,8 @@ class Fixer:
         """One chunk of a result read with its text, fixed in memory: (text, findings fixed)."""
         outcome = FixOutcome()
         findings = [f for f in result.findings if f.chunk == index]
-        rereading, self.linter.rereading = self.linter.rereading, True
-        try:
+        with self.linter.reading_again():
             text, _ = self._fix_chunk(index, result.chunks[index][1], findings, result, outcome)
-        finally:
-            self.linter.rereading = rereading
         return text, outcome.fixed
 
     def _fix_chunk(

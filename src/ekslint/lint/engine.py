@@ -110,8 +110,12 @@ class Linter:
         # Documents read again, to fix them: the ServiceAccounts and Secrets they declare are
         # in the inventory already, and taking them again would make theirs the last read of
         # two different declarations, changing what other documents' findings settle against.
-        self.rereading = False
+        self.rereading = False  # (see reading_again)
         self._document_filter: DocumentFilter | None = None
+
+    def reading_again(self) -> _ReadingAgain:
+        """``with linter.reading_again():`` sets ``rereading`` for the block."""
+        return _ReadingAgain(self)
 
     @property
     def document_filter(self) -> DocumentFilter:
@@ -448,6 +452,22 @@ class Linter:
 
     def severity_of(self, finding: Finding) -> str:
         return self.selection.severity_of(finding.rule, finding.severity)
+
+
+class _ReadingAgain:
+    """``Linter.reading_again``'s context (contextlib is not on the start-up path)."""
+
+    __slots__ = ("linter", "was")
+
+    def __init__(self, linter: Linter) -> None:
+        self.linter = linter
+        self.was = linter.rereading
+
+    def __enter__(self) -> None:
+        self.linter.rereading = True
+
+    def __exit__(self, *exc: object) -> None:
+        self.linter.rereading = self.was
 
 
 def document_filter(platform: Platform) -> DocumentFilter:
