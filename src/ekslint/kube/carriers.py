@@ -209,13 +209,14 @@ def carrier_elsewhere(obj: KubeObject, platform: str) -> bool:
     )
 
 
-def pod_templates(obj: KubeObject) -> Iterator[PodTemplate]:
-    """Every pod the object makes: from its carrier entry, else by the generic search."""
+def pod_templates(obj: KubeObject, search: bool = True) -> Iterator[PodTemplate]:
+    """Every pod the object makes: from its carrier entry, else by the generic search (which
+    ``search=False`` says can find nothing: no key of the text can be ``containers``)."""
     carrier = carrier_of(obj)
     if carrier is not None:
         yield from _carried(obj, carrier)
         return
-    if holds_no_pods(obj):
+    if not search or holds_no_pods(obj):
         return
     yield from search_templates(obj)
 

@@ -103,25 +103,25 @@ class PodTemplate:
 
 def iter_objects(root: Node | None) -> Iterator[KubeObject]:
     """Kubernetes objects in a document: the document itself, or the items of a ``List``."""
-    obj = _as_object(root)
+    return objects_of(as_object(root))
+
+
+def objects_of(obj: KubeObject | None) -> Iterator[KubeObject]:
+    """``iter_objects`` of the document whose ``as_object`` is ``obj``."""
     if obj is None:
         return
     items = get(obj.node, "items") if obj.kind.endswith("List") else None
     if isinstance(items, SequenceNode):
         for item in items.value:
-            inner = _as_object(item)
+            inner = as_object(item)
             if inner is not None:
                 yield inner
         return
     yield obj
 
 
-def is_kubernetes_object(node: Node | None) -> bool:
-    """A mapping with an apiVersion and a kind (an empty ``List`` too)."""
-    return _as_object(node) is not None
-
-
-def _as_object(node: Node | None) -> KubeObject | None:
+def as_object(node: Node | None) -> KubeObject | None:
+    """The object a mapping with an apiVersion and a kind is; None for anything else."""
     if not isinstance(node, MappingNode):
         return None
     kind = scalar_text(get(node, "kind"))

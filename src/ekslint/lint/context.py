@@ -29,13 +29,17 @@ class Context:
     # What the chunk's text tells once, not once per object (each a scan of the whole text,
     # for every object of a long List): does it name the source files of rendered objects?
     # Can any key be ``image`` or ``images`` (written as its text, or spelt by an escape)?
+    # ``containers``, the key the generic pod search looks for?
     names_origins: bool = field(init=False)
     may_name_images: bool = field(init=False)
+    may_name_containers: bool = field(init=False)
 
     def __post_init__(self) -> None:
         text = self.chunk.text
         self.names_origins = ORIGIN_ANNOTATION in text
-        self.may_name_images = "image" in text or "\\" in text
+        escapes = "\\" in text
+        self.may_name_images = escapes or "image" in text
+        self.may_name_containers = escapes or "containers" in text
 
     def finding(
         self,

@@ -40,10 +40,10 @@ from ekslint.kube.objects import (
     KubeObject,
     PodTemplate,
     api_group,
+    as_object,
     is_core,
     is_foreign,
-    is_kubernetes_object,
-    iter_objects,
+    objects_of,
 )
 from ekslint.kube.pods import build_pod, share_metadata
 from ekslint.kube.registries import RegistryCatalog
@@ -240,7 +240,8 @@ class Linter:
                     continue
                 check_alias_expansion(root, text)
                 result.mappings += 1
-                if is_kubernetes_object(root):
+                obj = as_object(root)
+                if obj is not None:
                     result.objects += 1
                 if result.chart is not None:
                     reports: Iterable[Finding | Pending] = self._lint_values(
@@ -249,8 +250,8 @@ class Linter:
                 else:
                     reports = (
                         reported
-                        for obj in iter_objects(root)
-                        for reported in self._lint_object(obj, ctx, result)
+                        for each in objects_of(obj)
+                        for reported in self._lint_object(each, ctx, result)
                     )
                 for reported in reports:
                     if isinstance(reported, Finding):
@@ -298,7 +299,7 @@ class Linter:
 
                 self.origins = OriginLocator()
             ctx.origin_of = self.origins.for_object(obj)
-        templates = list(pod_templates(obj))
+        templates = list(pod_templates(obj, ctx.may_name_containers))
         carrier = carrier_of(obj)
         if (carrier is None and not holds_no_pods(obj)) or (carrier and not carrier.core):
             self._note_unread_images(obj, templates, ctx, result)
