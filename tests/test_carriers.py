@@ -223,6 +223,22 @@ def test_an_image_key_spelled_by_an_escape_still_gets_its_note(tmp_path: Path) -
     assert [(n["line"], n["column"]) for n in result.json["notes"]] == [(6, 15)]
 
 
+def test_a_containers_key_spelled_by_an_escape_is_still_searched(tmp_path: Path) -> None:
+    """The generic search is skipped for chunks whose keys cannot be ``containers``: one
+    written with an escape can (and a template found there gets its findings, not a note)."""
+    text = (
+        "apiVersion: example.com/v1\nkind: Agent\nmetadata: {name: a}\nspec:\n"
+        '  template:\n    spec: {"\\x63ontainers": [{name: c, image: 10.0.0.7:5000/a:1}]}\n'
+    )
+    result = _lint(_write(tmp_path, text), *HTTP)
+    assert [f["rule"] for f in result.json["findings"]] == ["EKS001"]
+    assert result.json["notes"] == []
+    plain = text.replace("\\x63ontainers", "kontainers")
+    result = _lint(_write(tmp_path, plain), *HTTP)
+    assert result.json["findings"] == []
+    assert len(result.json["notes"]) == 1  # its image is named, not read as a pod's
+
+
 def test_images_beside_a_found_pod_template_get_a_note(tmp_path: Path) -> None:
     """The generic search finds the pod template; the image outside it is still named."""
     text = (
