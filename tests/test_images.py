@@ -107,3 +107,19 @@ def test_invalid(image: str, placeholder: bool) -> None:
     with pytest.raises(InvalidImage) as caught:
         parse_image(image)
     assert (caught.value.part == "placeholder") is placeholder
+
+
+def test_parsing_again_gives_the_same_answer_and_the_memory_is_bounded() -> None:
+    """parse_image remembers what it made of each text (frozen ImageRefs, errors raised anew)."""
+    from ekslint.kube import images
+
+    first = parse_image("10.0.0.1:5000/app:1")
+    assert parse_image("10.0.0.1:5000/app:1") == first
+    for _ in range(2):
+        with pytest.raises(InvalidImage) as caught:
+            parse_image("app:v1 ")
+        assert (caught.value.part, str(caught.value)) == ("space", "image contains white space")
+    for number in range(images._MAX_PARSED + 10):
+        parse_image(f"registry.example.com/app{number}:1")
+    assert len(images._PARSED) <= images._MAX_PARSED
+    assert parse_image("registry.example.com/app3:1").repository == "app3"

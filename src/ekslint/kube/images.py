@@ -104,8 +104,30 @@ def looks_like_registry_host(component: str) -> bool:
     )
 
 
+# What parse_image made of each text it was given: a repository's manifests name the same few
+# images again and again (a tenth of big.yaml's images are new). An ImageRef is frozen; an
+# error is kept as its arguments and raised anew. Bounded: emptied when full.
+_PARSED: dict[str, ImageRef | tuple[str, str]] = {}
+_MAX_PARSED = 4096
+
+
 def parse_image(text: str) -> ImageRef:
     """Parse ``text`` as a container image reference or raise :class:`InvalidImage`."""
+    known = _PARSED.get(text)
+    if known is None:
+        try:
+            known = _parse(text)
+        except InvalidImage as exc:
+            known = (exc.reason, exc.part)
+        if len(_PARSED) >= _MAX_PARSED:
+            _PARSED.clear()
+        _PARSED[text] = known
+    if isinstance(known, tuple):
+        raise InvalidImage(*known)
+    return known
+
+
+def _parse(text: str) -> ImageRef:
     if not text or not text.strip():
         raise InvalidImage("image is empty", "empty")
     # Each test starts with what a C scan can rule out: this runs for every container.
