@@ -209,16 +209,19 @@ def carrier_elsewhere(obj: KubeObject, platform: str) -> bool:
     )
 
 
-def pod_templates(obj: KubeObject, search: bool = True) -> Iterator[PodTemplate]:
-    """Every pod the object makes: from its carrier entry, else by the generic search (which
-    ``search=False`` says can find nothing: no key of the text can be ``containers``)."""
+def pod_templates(
+    obj: KubeObject, search: bool = True, spans: str | None = None
+) -> Iterator[PodTemplate]:
+    """Every pod the object makes: from its carrier entry, else by the generic search, which
+    ``search=False`` says can find nothing (no key of the text can be ``containers``).
+    ``spans``: see ``search_templates``."""
     carrier = carrier_of(obj)
     if carrier is not None:
         yield from _carried(obj, carrier)
         return
     if not search or holds_no_pods(obj):
         return
-    yield from search_templates(obj)
+    yield from search_templates(obj, spans)
 
 
 def _carried(obj: KubeObject, carrier: Carrier) -> Iterator[PodTemplate]:
@@ -403,8 +406,10 @@ def _key_above(node: Node, target: Node | None) -> ScalarNode | None:
     return None
 
 
-def search_templates(obj: KubeObject) -> Iterator[PodTemplate]:
-    """Generic fallback: any mapping ``{metadata?, spec: {containers: [...]}}`` in the object."""
+def search_templates(obj: KubeObject, spans: str | None = None) -> Iterator[PodTemplate]:
+    """Generic fallback: any mapping ``{metadata?, spec: {containers: [...]}}`` in the object.
+    ``spans``: the text the object was composed from, when no escape in it can spell a key:
+    collections whose span does not write ``containers`` are then not looked into."""
     seen: set[int] = set()
     stack: list[tuple[tuple[str, ...], Node]] = [((), obj.node)]
     while stack:
@@ -427,20 +432,35 @@ def search_templates(obj: KubeObject) -> Iterator[PodTemplate]:
                 continue
             for key_node, value in reversed(node.value):
                 key = str(key_node.value) if isinstance(key_node, ScalarNode) else ""
-                if (key not in ("metadata", "status") or path) and isinstance(
-                    value, (MappingNode, SequenceNode)
+                if (
+                    (key not in ("metadata", "status") or path)
+                    and isinstance(value, (MappingNode, SequenceNode))
+                    and _may_hold(spans, value, "containers")
                 ):
                     stack.append(((*path, key), value))
         elif isinstance(node, SequenceNode):
             for index in range(len(node.value) - 1, -1, -1):
                 child = node.value[index]
-                if isinstance(child, (MappingNode, SequenceNode)):
+                if isinstance(child, (MappingNode, SequenceNode)) and _may_hold(
+                    spans, child, "containers"
+                ):
                     stack.append(((*path, str(index)), child))
 
 
-def first_image_outside(obj: KubeObject, templates: list[PodTemplate]) -> Node | None:
+def _may_hold(spans: str | None, node: Node, word: str) -> bool:
+    """Can a key ``word`` be inside ``node``? Not when ``spans`` (the text it was composed
+    from, with no escape that could spell a key; None: not known) does not write ``word``
+    within the node's span. (A scan of the span, not of the whole text: an object of a long
+    List costs its own size.)"""
+    return spans is None or spans.find(word, node.start_mark.index, node.end_mark.index) >= 0
+
+
+def first_image_outside(
+    obj: KubeObject, templates: list[PodTemplate], spans: str | None = None
+) -> Node | None:
     """The first image reference of an object that no pod found in it covers: a string
-    ``image`` value, or a list of strings under ``images``."""
+    ``image`` value, or a list of strings under ``images``. ``spans``: as for
+    ``search_templates``, with ``image``."""
     covered = {id(t.template) for t in templates} | {id(t.spec) for t in templates}
     covered |= {id(node) for t in templates for _, _, node in t.image_sources}
     first: Node | None = None
@@ -475,7 +495,9 @@ def first_image_outside(obj: KubeObject, templates: list[PodTemplate]) -> Node |
                     first = found
         elif isinstance(node, SequenceNode):
             children = list(node.value)
-        stack.extend(c for c in children if isinstance(c, (MappingNode, SequenceNode)))
+        for child in children:
+            if isinstance(child, (MappingNode, SequenceNode)) and _may_hold(spans, child, "image"):
+                stack.append(child)
     return first
 
 

@@ -299,7 +299,7 @@ class Linter:
 
                 self.origins = OriginLocator()
             ctx.origin_of = self.origins.for_object(obj)
-        templates = list(pod_templates(obj, ctx.may_name_containers))
+        templates = list(pod_templates(obj, ctx.may_name_containers, ctx.spans))
         carrier = carrier_of(obj)
         if (carrier is None and not holds_no_pods(obj)) or (carrier and not carrier.core):
             self._note_unread_images(obj, templates, ctx, result)
@@ -389,7 +389,7 @@ class Linter:
         """An object ekslint has no carrier for that still names images: say so, once."""
         if not ctx.may_name_images:
             return  # a third of such objects: custom resources with no image at all
-        node = first_image_outside(obj, templates)
+        node = first_image_outside(obj, templates, ctx.spans)
         if node is None:
             return
         mark = node.start_mark
