@@ -12,7 +12,6 @@ from ekslint.kube.objects import ORIGIN_ANNOTATION
 from ekslint.kube.registries import RegistryCatalog
 from ekslint.lint.findings import Edit, Finding, Fix, Note, ObjectRef, Origin
 from ekslint.lint.rulepack import Platform, Rule
-from ekslint.lint.suppress import OBJECT_ANNOTATION
 from ekslint.record import field, record
 
 
@@ -32,10 +31,8 @@ class Context:
     # Can any key be ``image`` or ``images`` (written as its text, or spelt by an escape)?
     # ``containers``, the key the generic pod search looks for? ``spans``: the text, when no
     # escape in it can spell a key, so that a key's absence from a node's span is told by a
-    # scan of that span (None: every node is looked into). Can an object carry the
-    # suppression annotation?
+    # scan of that span (None: every node is looked into).
     names_origins: bool = field(init=False)
-    may_ignore_objects: bool = field(init=False)
     may_name_images: bool = field(init=False)
     may_name_containers: bool = field(init=False)
     spans: str | None = field(init=False)
@@ -46,7 +43,6 @@ class Context:
         escapes = "\\" in text
         self.may_name_images = escapes or "image" in text
         self.may_name_containers = escapes or "containers" in text
-        self.may_ignore_objects = escapes or OBJECT_ANNOTATION in text
         self.spans = None if escapes else text
 
     def finding(

@@ -303,7 +303,7 @@ class Linter:
         carrier = carrier_of(obj)
         if (carrier is None and not holds_no_pods(obj)) or (carrier and not carrier.core):
             self._note_unread_images(obj, templates, ctx, result)
-        if result.suppressions is not None and ctx.may_ignore_objects:
+        if result.suppressions is not None:
             result.suppressions.scan_object(obj, templates, ctx.chunk.first_line)
         if is_global_defaults(obj, self.platform):
             defaults = global_defaults_view(obj, self.platform, ctx.chunk.text)
