@@ -49,6 +49,14 @@ CASES = {
         r"duplicate key 'annotations' \(first defined at line 5\)",
         6,
     ),
+    # The generic pod search looks `spec` up in every mapping of a kind it searches, whether
+    # or not the text says `containers` anywhere.
+    "duplicate-spec-in-a-searched-kind": (
+        b"apiVersion: example.com/v1\nkind: Thing\nmetadata: {name: t}\nspec:\n  a:\n"
+        b"    spec: {x: 1}\n    spec: {x: 2}\n  image: nginx\n",
+        r"duplicate key 'spec' \(first defined at line 6\)",
+        7,
+    ),
     "duplicate-annotations-by-alias": (
         b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  labels: {k: &k annotations}\n"
         b"  annotations: {a: b}\n  *k : {c: d}\ndata: {}\n",

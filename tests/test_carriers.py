@@ -224,8 +224,8 @@ def test_an_image_key_spelled_by_an_escape_still_gets_its_note(tmp_path: Path) -
 
 
 def test_a_containers_key_spelled_by_an_escape_is_still_searched(tmp_path: Path) -> None:
-    """The generic search is skipped for chunks whose keys cannot be ``containers``: one
-    written with an escape can (and a template found there gets its findings, not a note)."""
+    """A ``containers`` key written with an escape is found by the generic search (and the
+    template found there gets its findings, not a note about its image)."""
     text = (
         "apiVersion: example.com/v1\nkind: Agent\nmetadata: {name: a}\nspec:\n"
         '  template:\n    spec: {"\\x63ontainers": [{name: c, image: 10.0.0.7:5000/a:1}]}\n'

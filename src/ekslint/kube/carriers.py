@@ -209,19 +209,17 @@ def carrier_elsewhere(obj: KubeObject, platform: str) -> bool:
     )
 
 
-def pod_templates(
-    obj: KubeObject, search: bool = True, spans: str | None = None
-) -> Iterator[PodTemplate]:
-    """Every pod the object makes: from its carrier entry, else by the generic search, which
-    ``search=False`` says can find nothing (no key of the text can be ``containers``).
-    ``spans``: see ``search_templates``."""
+def pod_templates(obj: KubeObject) -> Iterator[PodTemplate]:
+    """Every pod the object makes: from its carrier entry, else by the generic search."""
     carrier = carrier_of(obj)
     if carrier is not None:
         yield from _carried(obj, carrier)
         return
-    if not search or holds_no_pods(obj):
+    if holds_no_pods(obj):
         return
-    yield from search_templates(obj, spans)
+    # Always walked, even where no key can be `containers`: its lookup of `spec` in every
+    # mapping is what reports a repeated `spec` key (which kubectl's strict decoding refuses).
+    yield from search_templates(obj)
 
 
 def _carried(obj: KubeObject, carrier: Carrier) -> Iterator[PodTemplate]:
@@ -406,10 +404,8 @@ def _key_above(node: Node, target: Node | None) -> ScalarNode | None:
     return None
 
 
-def search_templates(obj: KubeObject, spans: str | None = None) -> Iterator[PodTemplate]:
-    """Generic fallback: any mapping ``{metadata?, spec: {containers: [...]}}`` in the object.
-    ``spans``: the text the object was composed from, when no escape in it can spell a key:
-    collections whose span does not write ``containers`` are then not looked into."""
+def search_templates(obj: KubeObject) -> Iterator[PodTemplate]:
+    """Generic fallback: any mapping ``{metadata?, spec: {containers: [...]}}`` in the object."""
     seen: set[int] = set()
     stack: list[tuple[tuple[str, ...], Node]] = [((), obj.node)]
     while stack:
@@ -432,18 +428,14 @@ def search_templates(obj: KubeObject, spans: str | None = None) -> Iterator[PodT
                 continue
             for key_node, value in reversed(node.value):
                 key = str(key_node.value) if isinstance(key_node, ScalarNode) else ""
-                if (
-                    (key not in ("metadata", "status") or path)
-                    and isinstance(value, (MappingNode, SequenceNode))
-                    and _may_hold(spans, value, "containers")
+                if (key not in ("metadata", "status") or path) and isinstance(
+                    value, (MappingNode, SequenceNode)
                 ):
                     stack.append(((*path, key), value))
         elif isinstance(node, SequenceNode):
             for index in range(len(node.value) - 1, -1, -1):
                 child = node.value[index]
-                if isinstance(child, (MappingNode, SequenceNode)) and _may_hold(
-                    spans, child, "containers"
-                ):
+                if isinstance(child, (MappingNode, SequenceNode)):
                     stack.append(((*path, str(index)), child))
 
 
@@ -459,8 +451,10 @@ def first_image_outside(
     obj: KubeObject, templates: list[PodTemplate], spans: str | None = None
 ) -> Node | None:
     """The first image reference of an object that no pod found in it covers: a string
-    ``image`` value, or a list of strings under ``images``. ``spans``: as for
-    ``search_templates``, with ``image``."""
+    ``image`` value, or a list of strings under ``images``. ``spans``: the text the object
+    was composed from, when no escape in it can spell a key: collections whose span does not
+    write ``image`` are then not looked into. (This walk reads no key by lookup, so it raises
+    no duplicate-key error that skipping a collection could lose.)"""
     covered = {id(t.template) for t in templates} | {id(t.spec) for t in templates}
     covered |= {id(node) for t in templates for _, _, node in t.image_sources}
     first: Node | None = None

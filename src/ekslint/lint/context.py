@@ -29,12 +29,10 @@ class Context:
     # What the chunk's text tells once, not once per object (each a scan of the whole text,
     # for every object of a long List): does it name the source files of rendered objects?
     # Can any key be ``image`` or ``images`` (written as its text, or spelt by an escape)?
-    # ``containers``, the key the generic pod search looks for? ``spans``: the text, when no
-    # escape in it can spell a key, so that a key's absence from a node's span is told by a
-    # scan of that span (None: every node is looked into).
+    # ``spans``: the text, when no escape in it can spell a key, so that a key's absence from
+    # a node's span is told by a scan of that span (None: every node is looked into).
     names_origins: bool = field(init=False)
     may_name_images: bool = field(init=False)
-    may_name_containers: bool = field(init=False)
     spans: str | None = field(init=False)
 
     def __post_init__(self) -> None:
@@ -42,7 +40,6 @@ class Context:
         self.names_origins = ORIGIN_ANNOTATION in text
         escapes = "\\" in text
         self.may_name_images = escapes or "image" in text
-        self.may_name_containers = escapes or "containers" in text
         self.spans = None if escapes else text
 
     def finding(

@@ -299,7 +299,7 @@ class Linter:
 
                 self.origins = OriginLocator()
             ctx.origin_of = self.origins.for_object(obj)
-        templates = list(pod_templates(obj, ctx.may_name_containers, ctx.spans))
+        templates = list(pod_templates(obj))
         carrier = carrier_of(obj)
         if (carrier is None and not holds_no_pods(obj)) or (carrier and not carrier.core):
             self._note_unread_images(obj, templates, ctx, result)
