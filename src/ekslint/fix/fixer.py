@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import errno
 import io
 import os
 import stat as pystat
@@ -593,7 +594,9 @@ def _create_temporary(folder: str) -> tuple[int, str]:
             return os.open(path, flags, 0o600), path
         except FileExistsError:
             continue
-    raise FileExistsError(f"no free temporary name in {folder}")
+    # With its errno and text, so that the caller's report ("cannot create a temporary
+    # file: ...") says why, as mkstemp's own error would.
+    raise FileExistsError(errno.EEXIST, f"no free temporary name in {folder}")
 
 
 class _Refused(Exception):

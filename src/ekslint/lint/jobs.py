@@ -8,6 +8,7 @@ needs no workers without importing the machinery that would start them (``parall
 from __future__ import annotations
 
 import os
+import stat  # (os imports it: no cost)
 
 # Below this much input, starting workers costs more than it saves. Measured on 2 cores with
 # forked workers (2026-12-02), files of bench/.work/dir, `--jobs 1` against `--jobs 2`: even at
@@ -26,8 +27,6 @@ def can_fork() -> bool:
 
 def file_size(path: str) -> int:
     """A regular file's size; 0 for anything else (one stat: inputs are a thousand files)."""
-    import stat
-
     try:
         status = os.stat(path)
     except (OSError, ValueError):
